@@ -1,0 +1,29 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { uuidv7 } from '../ids.ts';
+import { tenantFilter } from '../tenant-filter.ts';
+import { Organization } from './organization.entity.ts';
+import { User } from './user.entity.ts';
+
+export const ROLES = ['strictops_admin', 'customer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A user's place in one organization, with the role that decides what they may do there. */
+export const Membership = defineEntity({
+  name: 'Membership',
+  tableName: 'membership',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
+    organization: () => p.manyToOne(Organization).deleteRule('cascade'),
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    role: p.enum(ROLES),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+  uniques: [{ properties: ['organization', 'user'] }],
+  indexes: [{ properties: ['user'] }],
+  filters: { tenant: tenantFilter },
+});
+
+export type Membership = InferEntity<typeof Membership>;

@@ -1,0 +1,6 @@
+export * from './embedded.ts';
+export * from './entities/index.ts';
+export { uuidv7 } from './ids.ts';
+export * from './orm.ts';
+export { resolveDataDir } from './paths.ts';
+export * from './tenant-filter.ts';
