@@ -1,0 +1,55 @@
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+
+/**
+ * Every error a caller can cause, with its stable code. The code is the contract: clients branch on
+ * it, so a code is never renamed or reused. The transport status comes from this table alone.
+ */
+const ERRORS = {
+  VALIDATION_FAILED: 'BAD_REQUEST',
+  WEAK_PASSWORD: 'BAD_REQUEST',
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  PERMISSION_DENIED: 'FORBIDDEN',
+  TOKEN_NOT_ALLOWED: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  ORGANIZATION_NOT_FOUND: 'NOT_FOUND',
+  SESSION_NOT_FOUND: 'NOT_FOUND',
+  EMAIL_TAKEN: 'CONFLICT',
+  SLUG_TAKEN: 'CONFLICT',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+} as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export type AppErrorOptions = {
+  /** The input field that failed, as a dotted path (`email`, `members.0.role`). */
+  field?: string;
+  /** Extra facts a client may show or act on (a limit and its usage, say). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+};
+
+/** The one error type services throw. Mapped to tRPC and HTTP once, in the error formatter. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.field = options.field;
+    this.details = options.details;
+  }
+
+  get trpcCode(): TRPC_ERROR_CODE_KEY {
+    return ERRORS[this.code];
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);

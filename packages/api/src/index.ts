@@ -1,0 +1,14 @@
+export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
+export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+export { can, type Permission, POLICY } from './policy.ts';
+export { type AppRouter, appRouter } from './root.ts';
+export {
+  type ApiDependencies,
+  type Context,
+  createContext,
+  type RequestInfo,
+  type ResponseControl,
+} from './trpc/context.ts';
+export type { ApiErrorData } from './trpc/error-format.ts';
+export { createCallerFactory } from './trpc/init.ts';
+export type { ProcedureMeta } from './trpc/meta.ts';

@@ -1,0 +1,84 @@
+import { User } from '@strictops/db';
+import { Empty } from '../auth/auth.schemas.ts';
+import { router } from '../trpc/init.ts';
+import { authedProcedure, orgProcedure } from '../trpc/procedures.ts';
+import {
+  CreateOrganizationInput,
+  OrganizationListDto,
+  OrganizationWithRoleDto,
+  SwitchOrganizationInput,
+  UpdateOrganizationInput,
+} from './organizations.schemas.ts';
+import * as organizations from './organizations.service.ts';
+
+const tags = ['organizations'];
+
+export const organizationsRouter = router({
+  list: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/organizations', tags, summary: 'Organizations the caller belongs to' } })
+    .input(Empty)
+    .output(OrganizationListDto)
+    .query(async ({ ctx }) => ({ items: await organizations.listOrganizationsOf(ctx.em, ctx.caller.user.id) })),
+
+  create: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/organizations',
+        tags,
+        summary: 'Create an organization; you become its admin',
+      },
+    })
+    .input(CreateOrganizationInput)
+    .output(OrganizationWithRoleDto)
+    .mutation(({ ctx, input }) =>
+      organizations.withSlugRetry(ctx.em, async (tx) => {
+        const user = await tx.findOneOrFail(User, { id: ctx.caller.user.id });
+        return organizations.createOrganization(tx, { user, ...input });
+      }),
+    ),
+
+  get: orgProcedure
+    .meta({
+      permission: 'organization.read',
+      openapi: { method: 'GET', path: '/organizations/current', tags, summary: 'The active organization' },
+    })
+    .input(Empty)
+    .output(OrganizationWithRoleDto)
+    .query(({ ctx }) => organizations.toOrganizationView(ctx.organization, ctx.membership.role)),
+
+  update: orgProcedure
+    .meta({
+      permission: 'organization.update',
+      openapi: {
+        method: 'PATCH',
+        path: '/organizations/current',
+        tags,
+        summary: 'Rename the active organization or change its slug',
+      },
+    })
+    .input(UpdateOrganizationInput)
+    .output(OrganizationWithRoleDto)
+    .mutation(({ ctx, input }) =>
+      organizations.updateOrganization(ctx.em, ctx.organization.id, input, ctx.membership.role),
+    ),
+
+  switch: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/organizations/switch',
+        tags,
+        summary: 'Make an organization the session’s active one',
+      },
+    })
+    .input(SwitchOrganizationInput)
+    .output(OrganizationWithRoleDto)
+    .mutation(({ ctx, input }) =>
+      organizations.switchOrganization(ctx.em, {
+        userId: ctx.caller.user.id,
+        sessionId: ctx.caller.session.id,
+        organization: input.organization,
+      }),
+    ),
+});

@@ -1,0 +1,68 @@
+import { ROLES, TIERS } from '@strictops/db';
+import { z } from 'zod';
+
+// Slugs appear in URLs and in the organization header; these would collide with routes or mislead.
+export const RESERVED_SLUGS = new Set([
+  'admin',
+  'api',
+  'app',
+  'auth',
+  'billing',
+  'dashboard',
+  'docs',
+  'help',
+  'internal',
+  'login',
+  'logout',
+  'me',
+  'new',
+  'null',
+  'organizations',
+  'settings',
+  'signin',
+  'signup',
+  'static',
+  'status',
+  'strictops',
+  'support',
+  'system',
+  'trpc',
+  'undefined',
+  'webhooks',
+  'www',
+]);
+
+export const OrganizationSlug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(3)
+  .max(48)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lower-case letters, digits and single hyphens')
+  .refine((slug) => !RESERVED_SLUGS.has(slug), 'This slug is reserved');
+
+export const OrganizationName = z.string().trim().min(1).max(200);
+
+export const RoleSchema = z.enum(ROLES);
+
+export const OrganizationDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  slug: z.string(),
+  tier: z.enum(TIERS),
+  createdAt: z.date(),
+});
+
+export const OrganizationWithRoleDto = OrganizationDto.extend({ role: RoleSchema });
+
+export const CreateOrganizationInput = z.strictObject({ name: OrganizationName, slug: OrganizationSlug.optional() });
+
+export const UpdateOrganizationInput = z
+  .strictObject({ name: OrganizationName.optional(), slug: OrganizationSlug.optional() })
+  .refine((input) => input.name !== undefined || input.slug !== undefined, 'Give a name, a slug or both');
+
+export const SwitchOrganizationInput = z.strictObject({
+  organization: z.string().trim().min(1).max(64).describe('The organization id or slug'),
+});
+
+export const OrganizationListDto = z.object({ items: z.array(OrganizationWithRoleDto) });

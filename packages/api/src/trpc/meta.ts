@@ -1,0 +1,20 @@
+import type { Permission } from '../policy.ts';
+
+/**
+ * Per-procedure metadata. Structurally what trpc-to-openapi reads under `openapi`, declared here
+ * so that the SDK's declarations need nothing from trpc-to-openapi.
+ */
+export type ProcedureMeta = {
+  /** Required on every organization procedure: the policy entry that decides who may call it. */
+  permission?: Permission;
+  openapi?: {
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+    path: `/${string}`;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    /** False for procedures anyone may call (sign-up, sign-in). */
+    protect?: boolean;
+    successDescription?: string;
+  };
+};
