@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import type { ApiDependencies } from '@strictops/api';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ServerConfig } from './config.ts';
+import { crossSitePlugin } from './plugins/cross-site.ts';
+import { registerErrorHandler } from './plugins/errors.ts';
+import { healthPlugin } from './plugins/health.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
+import { trpcPlugin } from './plugins/trpc.ts';
+
+/** Large enough for any request the API takes (a strictops.yml is at most 64 KiB), small enough to refuse abuse. */
+export const BODY_LIMIT = 256 * 1024;
+
+export type AppOptions = {
+  config: ServerConfig;
+  dependencies: ApiDependencies;
+  /** Pino logger options, or false for none (tests). */
+  logger?: boolean | Record<string, unknown>;
+};
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The HTTP host: routing, transport and cross-cutting concerns only. No business logic lives here. */
+export async function buildApp({ config, dependencies, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger === true ? { level: config.logLevel } : logger,
+    bodyLimit: BODY_LIMIT,
+    // A caller's request id is kept (so logs line up across services) when it is a sane token.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandler(app);
+  await app.register(fastifyCookie);
+  await app.register(crossSitePlugin, { allowedOrigins: [config.publicUrl] });
+  await app.register(healthPlugin, { orm: dependencies.orm });
+  await app.register(trpcPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
+  await app.register(openApiPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
+  return app;
+}

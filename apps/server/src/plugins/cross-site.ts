@@ -1,0 +1,34 @@
+import { SESSION_COOKIE } from '@strictops/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from './errors.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Cross-site request forgery protection for cookie-authenticated mutations. A browser attaches the
+ * session cookie to any site's form post, so such a request must say where it came from (an
+ * Origin equal to ours) and send JSON, which a plain cross-site form cannot. Requests with a bearer
+ * token carry their own proof and are not affected.
+ */
+export async function crossSitePlugin(app: FastifyInstance, { allowedOrigins }: { allowedOrigins: string[] }) {
+  const allowed = new Set(allowedOrigins.map((origin) => new URL(origin).origin));
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (SAFE_METHODS.has(request.method)) return;
+    if (request.headers.authorization || !request.cookies[SESSION_COOKIE]) return;
+
+    const origin = request.headers.origin;
+    if (!origin || !allowed.has(origin)) {
+      return sendError(
+        reply,
+        403,
+        'CROSS_SITE_REQUEST',
+        'A cookie-authenticated change must come from this site (Origin header)',
+      );
+    }
+    const contentType = request.headers['content-type'] ?? '';
+    if (!/^application\/json\b/i.test(contentType)) {
+      return sendError(reply, 415, 'CROSS_SITE_REQUEST', 'A cookie-authenticated change must send application/json');
+    }
+  });
+}

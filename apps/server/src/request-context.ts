@@ -1,0 +1,50 @@
+import { type ApiDependencies, type Context, createContext, SESSION_COOKIE } from '@strictops/api';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerConfig } from './config.ts';
+
+const ORGANIZATION_HEADER = 'x-strictops-organization';
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+function singleHeader(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+/** Adapts one Fastify request to the API's transport-free context. */
+export function contextFromRequest(
+  dependencies: ApiDependencies,
+  config: Pick<ServerConfig, 'secureCookies'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Context {
+  return createContext(
+    dependencies,
+    {
+      requestId: request.id,
+      ip: request.ip ?? null,
+      userAgent: singleHeader(request.headers['user-agent'])?.slice(0, 512) ?? null,
+      bearerToken: bearerToken(request),
+      cookieToken: request.cookies[SESSION_COOKIE] ?? null,
+      organization: singleHeader(request.headers[ORGANIZATION_HEADER]),
+    },
+    {
+      setSessionCookie(token, expiresAt) {
+        reply.setCookie(SESSION_COOKIE, token, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: config.secureCookies,
+          path: '/',
+          expires: expiresAt,
+        });
+      },
+      clearSessionCookie() {
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      },
+    },
+  );
+}
