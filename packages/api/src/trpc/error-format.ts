@@ -28,7 +28,11 @@ function validationIssues(cause: unknown): ValidationIssue[] | undefined {
   return (cause.issues as StandardIssue[]).flatMap((issue) =>
     // An unknown field is reported at its own path, so the client can point at it.
     issue.code === 'unrecognized_keys' && issue.keys
-      ? issue.keys.map((key) => ({ path: joinPath(issue.path, key), message: 'Unknown field', code: 'unrecognized_keys' }))
+      ? issue.keys.map((key) => ({
+          path: joinPath(issue.path, key),
+          message: 'Unknown field',
+          code: 'unrecognized_keys',
+        }))
       : [{ path: joinPath(issue.path), message: issue.message, code: issue.code ?? 'invalid' }],
   );
 }
@@ -49,7 +53,12 @@ export function formatError({ shape, error }: { shape: DefaultErrorShape; error:
   if (cause instanceof AppError) {
     return {
       ...shape,
-      data: defined({ ...data, errorCode: cause.code, field: cause.field, details: cause.details } satisfies ApiErrorData),
+      data: defined({
+        ...data,
+        errorCode: cause.code,
+        field: cause.field,
+        details: cause.details,
+      } satisfies ApiErrorData),
     };
   }
   const issues = error.code === 'BAD_REQUEST' ? validationIssues(cause) : undefined;

@@ -1,12 +1,6 @@
 import type { TestProject } from 'vitest/node';
+import type {} from './index.ts';
 import { createTestDatabase } from './test-database.ts';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    embeddedDatabase: boolean;
-  }
-}
 
 /** Vitest global setup: one migrated database per package's test run, shared by its test files. */
 export default async function setup(project: TestProject) {

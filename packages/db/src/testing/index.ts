@@ -4,3 +4,12 @@ export { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 /** Path of the Vitest global setup that provides `databaseUrl` to every test file. */
 export const testDatabaseGlobalSetup = fileURLToPath(new URL('./global-setup.ts', import.meta.url));
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A migrated throwaway database for this package's test run. */
+    databaseUrl: string;
+    /** True when that database is the embedded PGlite, which serializes all transactions. */
+    embeddedDatabase: boolean;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The shared cross-tenant suite. Every procedure of the router is called as anonymous, and every
+ * organization procedure as a member of another organization and as each role of the organization
+ * it targets. Another tenant's member gets NOT_FOUND, a role the policy excludes gets FORBIDDEN,
+ * anonymous gets UNAUTHORIZED, and none of those calls changes anything. A new procedure fails the
+ * first test until it is given a sample input below.
+ */
+import type { AnyProcedure } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { can } from './policy.ts';
+import { appRouter } from './root.ts';
+import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
+import type { ProcedureMeta } from './trpc/meta.ts';
+
+type Fixture = { organizationId: string; organizationSlug: string };
+
+/** A valid input for every procedure, as its legitimate caller would send it. */
+const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
+  'auth.signUp': () => ({ email: `${unique('sample')}@example.com`, password: 'correct horse battery', name: 'S' }),
+  'auth.signIn': () => ({ email: 'nobody@example.com', password: 'whatever123' }),
+  'auth.signOut': () => ({}),
+  'auth.signOutEverywhere': () => ({}),
+  'auth.me': () => ({}),
+  'auth.sessions': () => ({}),
+  'auth.revokeSession': () => ({ id: '0'.repeat(64) }),
+  'organizations.list': () => ({}),
+  'organizations.create': () => ({ name: 'Sample' }),
+  'organizations.get': () => ({}),
+  'organizations.update': () => ({ name: 'Renamed by the suite' }),
+  'organizations.switch': (f) => ({ organization: f.organizationId }),
+};
+
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>).map(
+  ([path, procedure]) => {
+    const meta = (procedure._def.meta ?? {}) as ProcedureMeta;
+    return { path, type: procedure._def.type, meta, isPublic: meta.openapi?.protect === false };
+  },
+);
+const organizationProcedures = procedures.filter((p) => p.meta.permission);
+
+async function invoke(api: TestApi, path: string, auth: Parameters<TestApi['call']>[0], input: unknown) {
+  const [area, name] = path.split('.') as [string, string];
+  const caller = api.call(auth) as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;
+  const procedure = caller[area]?.[name];
+  if (!procedure) throw new Error(`no procedure ${path}`);
+  return procedure(input);
+}
+
+let api: TestApi;
+let fixture: Fixture;
+let customerToken: string;
+let outsiderToken: string;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  const admin = await api.signUp('tenant-a-admin');
+  fixture = { organizationId: admin.organization.id, organizationSlug: admin.organization.slug };
+  customerToken = (await api.memberOf(admin.organization.id, 'customer')).token;
+  outsiderToken = (await api.signUp('tenant-b-admin')).token;
+});
+
+afterAll(() => api.close());
+
+describe('cross-tenant suite', () => {
+  it('has a sample input for every procedure', () => {
+    const missing = procedures.map((p) => p.path).filter((path) => !SAMPLE_INPUTS[path]);
+    expect(missing).toEqual([]);
+  });
+
+  it('gives every organization procedure a permission from the policy', () => {
+    expect(organizationProcedures.length).toBeGreaterThan(0);
+    for (const p of organizationProcedures) expect(can('strictops_admin', p.meta.permission as never)).toBe(true);
+  });
+
+  describe.each(procedures.filter((p) => !p.isPublic))('$path', ({ path }) => {
+    it('anonymous gets UNAUTHORIZED and changes nothing', async () => {
+      const before = await snapshotOrganization(api.orm, fixture.organizationId);
+      await expectError(invoke(api, path, {}, SAMPLE_INPUTS[path]?.(fixture)), 'UNAUTHENTICATED');
+      expect(await snapshotOrganization(api.orm, fixture.organizationId)).toEqual(before);
+    });
+  });
+
+  describe.each(organizationProcedures)('$path', ({ path, meta }) => {
+    it.each(['id', 'slug'] as const)(
+      'a member of another organization naming it by %s gets NOT_FOUND and changes nothing',
+      async (key) => {
+        const before = await snapshotOrganization(api.orm, fixture.organizationId);
+        const organization = key === 'id' ? fixture.organizationId : fixture.organizationSlug;
+        await expectError(
+          invoke(api, path, { token: outsiderToken, organization }, SAMPLE_INPUTS[path]?.(fixture)),
+          'ORGANIZATION_NOT_FOUND',
+        );
+        expect(await snapshotOrganization(api.orm, fixture.organizationId)).toEqual(before);
+      },
+    );
+
+    const customerMay = can('customer', meta.permission as never);
+    it(`a customer ${customerMay ? 'may call it' : 'gets FORBIDDEN and changes nothing'}`, async () => {
+      const before = await snapshotOrganization(api.orm, fixture.organizationId);
+      const call = invoke(
+        api,
+        path,
+        { token: customerToken, organization: fixture.organizationId },
+        SAMPLE_INPUTS[path]?.(fixture),
+      );
+      if (customerMay) {
+        await expect(call).resolves.toBeDefined();
+      } else {
+        await expectError(call, 'PERMISSION_DENIED');
+        expect(await snapshotOrganization(api.orm, fixture.organizationId)).toEqual(before);
+      }
+    });
+  });
+});

@@ -1,0 +1,121 @@
+import { Membership, type Orm, openDatabase, type Role, TENANT_FILTER } from '@strictops/db';
+import type {} from '@strictops/db/testing';
+import { TRPCError } from '@trpc/server';
+import { expect, inject } from 'vitest';
+import { AppError, type ErrorCode } from '../errors.ts';
+import { appRouter } from '../root.ts';
+import { createContext, type RequestInfo } from '../trpc/context.ts';
+import { createCallerFactory } from '../trpc/init.ts';
+
+const createCaller = createCallerFactory(appRouter);
+let counter = 0;
+
+/** A unique label per call, so tests sharing one database never collide. */
+export const unique = (label: string) => `${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+
+/** What the API asked the HTTP host to do with the session cookie. */
+export type CookieJar = { set: Map<string, { token: string; expiresAt: Date }>; cleared: number };
+export const newCookieJar = (): CookieJar => ({ set: new Map(), cleared: 0 });
+
+/**
+ * The API on the real test database, called the way the HTTP host calls it: one context per
+ * request, with whatever token and organization header the test chooses.
+ */
+export async function createTestApi() {
+  const orm = await openDatabase({ url: inject('databaseUrl'), poolSize: 20 });
+
+  function call(
+    auth: { token?: string | null; organization?: string | null; viaCookie?: boolean; cookies?: CookieJar } = {},
+  ) {
+    const cookies = auth.cookies ?? newCookieJar();
+    const request: RequestInfo = {
+      requestId: unique('req'),
+      ip: '127.0.0.1',
+      userAgent: 'vitest',
+      bearerToken: auth.viaCookie ? null : (auth.token ?? null),
+      cookieToken: auth.viaCookie ? (auth.token ?? null) : null,
+      organization: auth.organization ?? null,
+    };
+    return createCaller(
+      createContext({ orm }, request, {
+        setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
+        clearSessionCookie: () => {
+          cookies.cleared++;
+        },
+      }),
+    );
+  }
+
+  /** Signs a new user up; they own a new organization as its strictops_admin. */
+  async function signUp(label = 'user') {
+    const email = `${unique(label)}@example.com`;
+    const password = 'correct horse battery';
+    const { user, session } = await call().auth.signUp({ email, password, name: label });
+    const me = await call({ token: session.token }).auth.me({});
+    const organization = me.activeOrganization;
+    if (!organization) throw new Error('sign-up created no organization');
+    return { user, email, password, token: session.token, organization };
+  }
+
+  /** Adds an existing user to an organization with a role, as an accepted invitation would. */
+  async function addMember(organizationId: string, userId: string, role: Role) {
+    const em = orm.em.fork();
+    em.setFilterParams(TENANT_FILTER, { organizationId });
+    em.create(Membership, { organization: organizationId, user: userId, role });
+    await em.flush();
+  }
+
+  /** Signs up a user and makes them a member of `organizationId` with `role`. */
+  async function memberOf(organizationId: string, role: Role, label: string = role) {
+    const member = await signUp(label);
+    await addMember(organizationId, member.user.id, role);
+    return member;
+  }
+
+  return { orm, call, signUp, addMember, memberOf, close: () => orm.close() };
+}
+
+export type TestApi = Awaited<ReturnType<typeof createTestApi>>;
+
+/** Asserts that a call failed with this StrictOps error code (and so with its mapped tRPC code). */
+export async function expectError(promise: Promise<unknown>, code: ErrorCode | 'VALIDATION_FAILED') {
+  const error = await promise.then(
+    () => {
+      throw new Error(`expected ${code}, but the call succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  const cause = (error as TRPCError).cause;
+  if (code === 'VALIDATION_FAILED' && !(cause instanceof AppError)) {
+    expect((error as TRPCError).code).toBe('BAD_REQUEST');
+    return error as TRPCError;
+  }
+  expect(cause, `expected ${code}, got ${(error as Error).message}`).toBeInstanceOf(AppError);
+  expect((cause as AppError).code).toBe(code);
+  expect((error as TRPCError).code).toBe((cause as AppError).trpcCode);
+  return error as TRPCError;
+}
+
+/**
+ * Everything stored for one organization: its row and every row of every table that carries
+ * organization_id. Read with raw SQL on purpose, so the snapshot does not depend on the filter
+ * it is used to check.
+ */
+export async function snapshotOrganization(orm: Orm, organizationId: string) {
+  const connection = orm.em.getConnection();
+  const tables = await connection.execute<{ table_name: string }[]>(
+    `select table_name from information_schema.columns
+      where table_schema = current_schema() and column_name = 'organization_id' order by table_name`,
+  );
+  const snapshot: Record<string, unknown[]> = {
+    organization: await connection.execute('select * from "organization" where id = ?', [organizationId]),
+  };
+  for (const { table_name } of tables) {
+    snapshot[table_name] = await connection.execute(
+      `select * from "${table_name}" where organization_id = ? order by id`,
+      [organizationId],
+    );
+  }
+  return snapshot;
+}
