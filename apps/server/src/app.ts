@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { ApiDependencies } from '@strictops/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.ts';
-import { crossSitePlugin } from './plugins/cross-site.ts';
+import { registerCrossSiteGuard } from './plugins/cross-site.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
@@ -33,13 +33,20 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
     },
     routerOptions: { ignoreTrailingSlash: true },
   });
+  // Once close() has begun, every answer ends its connection, so keep-alive clients cannot hold a
+  // graceful shutdown open after their in-flight request is done.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
 
   registerErrorHandler(app);
   await app.register(fastifyCookie);
-  await app.register(crossSitePlugin, { allowedOrigins: [config.publicUrl] });
+  registerCrossSiteGuard(app, { allowedOrigins: [config.publicUrl] });
   await app.register(healthPlugin, { orm: dependencies.orm });
   await app.register(trpcPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
   await app.register(openApiPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });

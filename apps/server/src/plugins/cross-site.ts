@@ -8,9 +8,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Cross-site request forgery protection for cookie-authenticated mutations. A browser attaches the
  * session cookie to any site's form post, so such a request must say where it came from (an
  * Origin equal to ours) and send JSON, which a plain cross-site form cannot. Requests with a bearer
- * token carry their own proof and are not affected.
+ * token carry their own proof and are not affected. Registered on the root instance (not as an
+ * encapsulated plugin) so that the hook covers every route.
  */
-export async function crossSitePlugin(app: FastifyInstance, { allowedOrigins }: { allowedOrigins: string[] }) {
+export function registerCrossSiteGuard(app: FastifyInstance, { allowedOrigins }: { allowedOrigins: string[] }) {
   const allowed = new Set(allowedOrigins.map((origin) => new URL(origin).origin));
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
