@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Smoke test of the README's first command: `npm start` on a fresh data folder serves the API on the
+// embedded database; sign-up, then /auth/me with the returned token, shows the new organization.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const port = await new Promise((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address();
+    server.close(() => resolve(port));
+  });
+});
+const dataDir = mkdtempSync(join(tmpdir(), 'strictops-smoke-'));
+const base = `http://127.0.0.1:${port}`;
+const env = { ...process.env, PORT: String(port), STRICTOPS_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+delete env.DATABASE_URL;
+
+const server = spawn('npm', ['start'], { cwd: root, env, stdio: 'inherit', detached: true });
+const fail = (message) => {
+  console.error(`smoke: FAILED: ${message}`);
+  process.kill(-server.pid, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(1);
+};
+
+const deadline = Date.now() + 180_000;
+while (!(await fetch(`${base}/readyz`).then((r) => r.ok, () => false))) {
+  if (Date.now() > deadline) fail('the server did not become ready within 180 s');
+  await new Promise((r) => setTimeout(r, 250));
+}
+
+const signUp = await fetch(`${base}/auth/sign-up`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ email: 'smoke@example.com', password: 'correct horse battery', name: 'Smoke' }),
+});
+if (signUp.status !== 200) fail(`sign-up answered ${signUp.status}: ${await signUp.text()}`);
+const { session } = await signUp.json();
+const me = await (await fetch(`${base}/auth/me`, { headers: { authorization: `Bearer ${session.token}` } })).json();
+if (me.activeOrganization?.role !== 'strictops_admin') fail(`/auth/me answered ${JSON.stringify(me)}`);
+const docs = await fetch(`${base}/docs/`);
+if (docs.status !== 200) fail(`/docs answered ${docs.status}`);
+
+process.kill(-server.pid, 'SIGTERM');
+const code = await new Promise((resolve) => server.on('exit', resolve));
+rmSync(dataDir, { recursive: true, force: true });
+if (code !== 0) fail(`npm start exited ${code} after SIGTERM`);
+console.log(`smoke: npm start served ${me.activeOrganization.name} on the embedded database, and stopped cleanly`);
