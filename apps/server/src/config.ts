@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  DATABASE_OWNER_URL: optionalUrl(['postgres:', 'postgresql:']),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   STRICTOPS_DATA_DIR: z.string().trim().min(1).optional(),
   PUBLIC_URL: optionalUrl(['http:', 'https:']),
@@ -28,6 +29,8 @@ export type ServerConfig = {
   host: string;
   /** Unset: the embedded PostgreSQL in `dataDir`. */
   databaseUrl: string | undefined;
+  /** Who runs migrations, when DATABASE_URL logs in as the application role itself. */
+  databaseOwnerUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
   dataDir: string | undefined;
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     dataDir: e.STRICTOPS_DATA_DIR,

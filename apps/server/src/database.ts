@@ -1,29 +1,28 @@
-import { migrateDatabase, type Orm, openDatabase, resolveDataDir, startEmbeddedPostgres } from '@strictops/db';
+import { migrateDatabaseAt, type Orm, openDatabase, resolveDataDir, startEmbeddedPostgres } from '@strictops/db';
 import type { ServerConfig } from './config.ts';
 
 export type ServerDatabase = { orm: Orm; embedded: boolean; close(): Promise<void> };
 
 /**
  * Connects to DATABASE_URL, or starts the embedded PostgreSQL in the data folder when it is unset,
- * then applies pending migrations before anything is served.
+ * and applies pending migrations before anything is served. Migrations run as the owner
+ * (DATABASE_OWNER_URL, else the same URL); requests run as the application role, which
+ * row-level security binds.
  */
 export async function openServerDatabase(
-  config: Pick<ServerConfig, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>,
+  config: Pick<ServerConfig, 'databaseUrl' | 'databaseOwnerUrl' | 'dataDir' | 'databasePoolSize'>,
   log: (message: string) => void = () => {},
 ): Promise<ServerDatabase> {
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres(resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir }));
-  if (embedded)
-    log(
-      `DATABASE_URL is unset: using the embedded PostgreSQL in ${resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir })}`,
-    );
-  const orm = await openDatabase({
-    url: config.databaseUrl ?? (embedded?.url as string),
-    poolSize: config.databasePoolSize,
-  });
-  const applied = await migrateDatabase(orm);
+  const dataDir = resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir });
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(dataDir);
+  if (embedded) log(`DATABASE_URL is unset: using the embedded PostgreSQL in ${dataDir}`);
+  const url = config.databaseUrl ?? (embedded?.url as string);
+
+  const applied = await migrateDatabaseAt(config.databaseOwnerUrl ?? url);
   if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
+  const orm = await openDatabase({ url, poolSize: config.databasePoolSize });
+  // Fail at start, not at the first request, if the application role cannot connect.
+  await orm.em.getConnection().execute('select 1');
   return {
     orm,
     embedded: Boolean(embedded),

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
 import { entities } from './entities/index.ts';
 import { migrationsList } from './migrations/index.ts';
+import { APP_ROLE } from './tenant-filter.ts';
 
 export type DatabaseOptions = {
   /** A PostgreSQL connection string. */
@@ -11,13 +12,30 @@ export type DatabaseOptions = {
   poolSize?: number;
   /** Log every query (MikroORM's debug mode). */
   debug?: boolean;
+  /**
+   * `app` (the default): every connection switches to the application role, which owns nothing
+   * and is bound by row-level security. `owner`: connect as the URL's user, for migrations and
+   * maintenance only.
+   */
+  role?: 'app' | 'owner';
 };
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
-export function createOrmConfig({ url, poolSize = 10, debug = false }: DatabaseOptions) {
+// The driver hands onCreateConnection a Kysely connection; this is the one method used here.
+type KyselyConnection = { executeQuery(query: { sql: string; parameters: readonly unknown[] }): Promise<unknown> };
+
+export function createOrmConfig({ url, poolSize = 10, debug = false, role = 'app' }: DatabaseOptions) {
   return defineConfig({
     clientUrl: url,
+    // Production can connect as the application role directly; where the URL names a more powerful
+    // user (local development, tests, the embedded database), each connection steps down to it.
+    onCreateConnection:
+      role === 'app'
+        ? async (connection) => {
+            await (connection as KyselyConnection).executeQuery({ sql: `set role ${APP_ROLE}`, parameters: [] });
+          }
+        : undefined,
     entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
@@ -46,4 +64,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
 export async function migrateDatabase(orm: Orm): Promise<string[]> {
   const applied = await orm.migrator.up();
   return applied.map((migration) => migration.name);
+}
+
+/** Connects as the owner, applies pending migrations, disconnects. */
+export async function migrateDatabaseAt(url: string): Promise<string[]> {
+  const orm = await openDatabase({ url, poolSize: 1, role: 'owner' });
+  try {
+    return await migrateDatabase(orm);
+  } finally {
+    await orm.close();
+  }
 }

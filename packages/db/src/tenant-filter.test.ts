@@ -1,25 +1,36 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Membership, Organization, User } from './entities/index.ts';
 import { uuidv7 } from './ids.ts';
 import { type Orm, openDatabase } from './orm.ts';
-import { TENANT_FILTER } from './tenant-filter.ts';
+import { enterOrganization } from './tenant-filter.ts';
 
 let orm: Orm;
 const run = uuidv7().slice(-12);
 
+/** Runs `work` the way a request does: in one transaction scoped to one organization. */
+function inOrganization<T>(organizationId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  return orm.em.fork().transactional(async (em) => {
+    await enterOrganization(em, organizationId);
+    return work(em);
+  });
+}
+
 async function seedOrganization(label: string, memberCount: number) {
-  const em = orm.em.fork();
-  const organization = em.create(Organization, { name: label, slug: `${label}-${run}` });
-  for (let i = 0; i < memberCount; i++) {
-    const user = em.create(User, {
-      email: `${label}-${i}-${run}@example.com`,
-      name: `${label} ${i}`,
-      passwordHash: 'x',
-    });
-    em.create(Membership, { organization, user, role: i === 0 ? 'strictops_admin' : 'customer' });
-  }
-  await em.flush();
+  const organization = orm.em.fork().create(Organization, { name: label, slug: `${label}-${run}` });
+  await orm.em.fork().persist(organization).flush();
+  await inOrganization(organization.id, async (em) => {
+    for (let i = 0; i < memberCount; i++) {
+      const user = em.create(User, {
+        email: `${label}-${i}-${run}@example.com`,
+        name: `${label} ${i}`,
+        passwordHash: 'x',
+      });
+      em.create(Membership, { organization: organization.id, user, role: i === 0 ? 'strictops_admin' : 'customer' });
+    }
+    await em.flush();
+  });
   return organization;
 }
 
@@ -34,37 +45,33 @@ beforeAll(async () => {
 
 afterAll(() => orm.close());
 
-function scopedTo(organizationId: string) {
-  const em = orm.em.fork();
-  em.setFilterParams(TENANT_FILTER, { organizationId });
-  return em;
-}
-
 describe('tenant filter', () => {
-  it('scopes find to the organization set on the EntityManager', async () => {
-    const memberships = await scopedTo(orgA.id).find(Membership, {});
+  it('scopes find to the organization', async () => {
+    const memberships = await inOrganization(orgA.id, (em) => em.find(Membership, {}));
     expect(memberships).toHaveLength(2);
     expect(memberships.every((m) => m.organization.id === orgA.id)).toBe(true);
   });
 
   it('scopes count', async () => {
-    expect(await scopedTo(orgA.id).count(Membership, {})).toBe(2);
-    expect(await scopedTo(orgB.id).count(Membership, {})).toBe(3);
+    expect(await inOrganization(orgA.id, (em) => em.count(Membership, {}))).toBe(2);
+    expect(await inOrganization(orgB.id, (em) => em.count(Membership, {}))).toBe(3);
   });
 
   it('scopes a populated relation', async () => {
-    const em = scopedTo(orgB.id);
-    const users = await em.find(User, { email: { $like: `filter-%-${run}@example.com` } });
-    expect(users).toHaveLength(5);
-    // Populating memberships from users of both organizations yields only organization B's rows.
-    const memberships = await em.find(Membership, { user: { $in: users } }, { populate: ['user', 'organization'] });
-    expect(memberships).toHaveLength(3);
-    expect(new Set(memberships.map((m) => m.organization.slug))).toEqual(new Set([orgB.slug]));
+    await inOrganization(orgB.id, async (em) => {
+      const users = await em.find(User, { email: { $like: `filter-%-${run}@example.com` } });
+      expect(users).toHaveLength(5);
+      const memberships = await em.find(Membership, { user: { $in: users } }, { populate: ['user', 'organization'] });
+      expect(memberships).toHaveLength(3);
+      expect(new Set(memberships.map((m) => m.organization.slug))).toEqual(new Set([orgB.slug]));
+    });
   });
 
   it('does not find another organization’s row by its id', async () => {
-    const bMembership = await scopedTo(orgB.id).findOneOrFail(Membership, { role: 'strictops_admin' });
-    expect(await scopedTo(orgA.id).findOne(Membership, { id: bMembership.id })).toBeNull();
+    const bMembership = await inOrganization(orgB.id, (em) =>
+      em.findOneOrFail(Membership, { role: 'strictops_admin' }),
+    );
+    expect(await inOrganization(orgA.id, (em) => em.findOne(Membership, { id: bMembership.id }))).toBeNull();
   });
 
   it('fails closed: a query with no organization set throws', async () => {
@@ -90,9 +97,12 @@ describe('uniqueness held by the database', () => {
   });
 
   it('refuses a second membership of the same user in the same organization', async () => {
-    const em = scopedTo(orgA.id);
-    const existing = await em.findOneOrFail(Membership, { role: 'customer' }, { populate: ['user'] });
-    em.create(Membership, { organization: orgA.id, user: existing.user.id, role: 'strictops_admin' });
-    await expect(em.flush()).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    await expect(
+      inOrganization(orgA.id, async (em) => {
+        const existing = await em.findOneOrFail(Membership, { role: 'customer' }, { populate: ['user'] });
+        em.create(Membership, { organization: orgA.id, user: existing.user.id, role: 'strictops_admin' });
+        await em.flush();
+      }),
+    ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
   });
 });

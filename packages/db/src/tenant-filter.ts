@@ -1,14 +1,22 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
 /**
- * The tenant filter, on by default for every organization-owned entity. Its condition reads the
- * `organizationId` argument, so MikroORM throws "No arguments provided for filter 'tenant'" when a
- * query runs without one: an unscoped query fails instead of returning every tenant's rows.
+ * Tenant isolation has two layers, so that the database refuses what the application forgets.
  *
- * Set it with `em.setFilterParams(TENANT_FILTER, { organizationId })` (a fork's `filters` option does
- * not set params). The filter covers find/count/populate/nativeUpdate/nativeDelete, but not
- * QueryBuilder, raw SQL, `em.getReference`, `em.upsert` or a flush by primary key: load through the
- * scoped EntityManager first, then change what was loaded.
+ * 1. The MikroORM `tenant` filter, on by default for every organization-owned entity. Its condition
+ *    reads the `organizationId` argument, so MikroORM throws "No arguments provided for filter
+ *    'tenant'" when a query runs without one. It covers find/count/populate/nativeUpdate/
+ *    nativeDelete, but not QueryBuilder, raw SQL, `em.getReference`, `em.upsert` or a flush by
+ *    primary key.
+ * 2. PostgreSQL row-level security, enabled and forced on every table with `organization_id`: a row
+ *    is visible or writable only when its organization is the one set for the current transaction
+ *    (`app.organization_id`). With none set, no tenant row is visible or writable. The server's
+ *    connections run as APP_ROLE, which owns nothing and cannot bypass it.
  */
 export const TENANT_FILTER = 'tenant';
+export const APP_ROLE = 'strictops_app';
+export const ORGANIZATION_SETTING = 'app.organization_id';
+export const USER_SETTING = 'app.user_id';
 
 export type TenantFilterParams = { organizationId: string };
 
@@ -17,3 +25,36 @@ export const tenantFilter = {
   cond: (args: Record<string, unknown>) => ({ organization: (args as TenantFilterParams).organizationId }),
   default: true,
 };
+
+/** The current transaction's organization, or NULL (which matches no row) when none is set. */
+export const CURRENT_ORGANIZATION = `nullif(current_setting('${ORGANIZATION_SETTING}', true), '')::uuid`;
+/** The signed-in user of the current transaction, or NULL. */
+export const CURRENT_USER = `nullif(current_setting('${USER_SETTING}', true), '')::uuid`;
+
+const tenantIsolationPolicy = {
+  name: 'tenant_isolation',
+  command: 'all' as const,
+  using: `organization_id = ${CURRENT_ORGANIZATION}`,
+  check: `organization_id = ${CURRENT_ORGANIZATION}`,
+};
+
+/**
+ * Spread into the definition of every organization-owned entity: the filter, forced RLS and the
+ * isolation policy, so each tenant table is born with its policy in the migration that creates it.
+ */
+export const organizationOwned = {
+  filters: { [TENANT_FILTER]: tenantFilter },
+  rowLevelSecurity: 'force' as const,
+  policies: [tenantIsolationPolicy],
+};
+
+/**
+ * Scopes `em` to one organization inside its current transaction: sets the tenant filter and the
+ * transaction-local `app.organization_id` that the RLS policies read. It ends with the transaction,
+ * so a pooled connection never carries one request's organization into the next.
+ */
+export async function enterOrganization(em: EntityManager, organizationId: string): Promise<void> {
+  if (!em.isInTransaction()) throw new Error('enterOrganization must run inside a transaction');
+  em.setFilterParams(TENANT_FILTER, { organizationId });
+  await em.execute(`select set_config('${ORGANIZATION_SETTING}', ?, true)`, [organizationId]);
+}

@@ -1,4 +1,5 @@
 import { Membership, Organization, Session, User } from '@strictops/db';
+import { FAIL_MIDWAY_PREFIX } from '@strictops/db/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApi, expectError, newCookieJar, type TestApi, unique } from '../testing/harness.ts';
 import { hashSessionToken } from './session-store.ts';
@@ -25,11 +26,8 @@ describe('auth.signUp', () => {
     expect(result.session.token).toMatch(/^[a-z0-9]{40}$/);
     expect(result.session.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * DAY);
 
-    const em = api.orm.em.fork();
-    const memberships = await em.find(
-      Membership,
-      { user: result.user.id },
-      { filters: false, populate: ['organization'] },
+    const memberships = await api.asUser(result.user.id, (em) =>
+      em.find(Membership, { user: result.user.id }, { filters: false, populate: ['organization'] }),
     );
     expect(memberships).toHaveLength(1);
     expect(memberships[0]?.role).toBe('strictops_admin');
@@ -41,31 +39,13 @@ describe('auth.signUp', () => {
 
   // Guards the promise that sign-up is one transaction: a failure at its last step leaves nothing.
   it('leaves nothing behind when a step fails midway', async () => {
-    const connection = api.orm.em.getConnection();
-    const marker = unique('atomic');
-    await connection.execute(`
-      create or replace function fail_session_for_test() returns trigger language plpgsql as $$
-      begin
-        if exists (select 1 from "user" where id = new.user_id and name = '${marker}') then
-          raise exception 'session insert failed on purpose';
-        end if;
-        return new;
-      end $$;`);
-    await connection.execute(
-      'create trigger fail_session_for_test before insert on "session" for each row execute function fail_session_for_test()',
-    );
-    try {
-      const email = `${marker}@example.com`;
-      await expect(
-        api.call().auth.signUp({ email, password: 'correct horse battery', name: marker }),
-      ).rejects.toThrow();
-      const em = api.orm.em.fork();
-      expect(await em.count(User, { email })).toBe(0);
-      expect(await em.count(Organization, { name: `${marker}'s organization` })).toBe(0);
-    } finally {
-      await connection.execute('drop trigger fail_session_for_test on "session"');
-      await connection.execute('drop function fail_session_for_test()');
-    }
+    // The test database fails the session insert for users named so (see @strictops/db/testing).
+    const name = unique(FAIL_MIDWAY_PREFIX);
+    const email = `${name}@example.com`;
+    await expect(api.call().auth.signUp({ email, password: 'correct horse battery', name })).rejects.toThrow();
+    const em = api.orm.em.fork();
+    expect(await em.count(User, { email })).toBe(0);
+    expect(await em.count(Organization, { name: `${name}'s organization` })).toBe(0);
   });
 
   it('refuses a second account for the same email, whatever its case', async () => {
@@ -224,7 +204,9 @@ describe('auth.me', () => {
       const results = await Promise.all(Array.from({ length: 20 }, () => api.call({ token: user.token }).auth.me({})));
       const ids = new Set(results.map((r) => r.activeOrganization?.id));
       expect(ids.size).toBe(1);
-      const count = await api.orm.em.fork().count(Membership, { user: user.user.id }, { filters: false });
+      const count = await api.asUser(user.user.id, (em) =>
+        em.count(Membership, { user: user.user.id }, { filters: false }),
+      );
       expect(count).toBe(1);
     },
   );

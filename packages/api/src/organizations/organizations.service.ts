@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  enterOrganization,
   Membership,
   type Organization,
   Organization as OrganizationEntity,
@@ -62,6 +63,8 @@ export async function createOrganization(
     candidate = `${candidate}-${randomSuffix()}`;
   }
   const organization = em.create(OrganizationEntity, { name, slug: candidate });
+  // The first membership is a row of the new organization: the transaction must be scoped to it.
+  await enterOrganization(em, organization.id);
   em.create(Membership, { organization, user, role: 'strictops_admin' });
   try {
     await em.flush();
@@ -75,13 +78,13 @@ export async function createOrganization(
 }
 
 /**
- * Runs `work` in a transaction, once more if a derived slug lost a race to another request.
- * A slug the caller chose is never retried: they get SLUG_TAKEN.
+ * Runs `work` in a transaction (a savepoint inside the request's), once more if a derived slug lost
+ * a race to another request. A slug the caller chose is never retried: they get SLUG_TAKEN.
  */
 export async function withSlugRetry<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await em.fork().transactional(work);
+      return await em.transactional(work);
     } catch (error) {
       const collided = error instanceof AppError && error.code === 'SLUG_TAKEN' && isSlugCollision(error.cause);
       if (!collided || attempt >= 3) throw error;

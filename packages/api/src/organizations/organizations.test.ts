@@ -1,4 +1,4 @@
-import { Membership, Organization, TENANT_FILTER } from '@strictops/db';
+import { Membership, Organization } from '@strictops/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 
@@ -78,9 +78,9 @@ describe('active organization', () => {
     const asMember = () => api.call({ token: member.token, organization: admin.organization.id });
     await expect(asMember().organizations.update({ name: 'Renamed by member' })).resolves.toBeDefined();
 
-    const em = api.orm.em.fork();
-    em.setFilterParams(TENANT_FILTER, { organizationId: admin.organization.id });
-    await em.nativeUpdate(Membership, { user: member.user.id }, { role: 'customer' });
+    await api.inOrganization(admin.organization.id, (em) =>
+      em.nativeUpdate(Membership, { user: member.user.id }, { role: 'customer' }),
+    );
     await expectError(asMember().organizations.update({ name: 'Again' }), 'PERMISSION_DENIED');
   });
 

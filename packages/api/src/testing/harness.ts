@@ -1,4 +1,5 @@
-import { Membership, type Orm, openDatabase, type Role, TENANT_FILTER } from '@strictops/db';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { enterOrganization, Membership, type Orm, openDatabase, type Role, USER_SETTING } from '@strictops/db';
 import type {} from '@strictops/db/testing';
 import { TRPCError } from '@trpc/server';
 import { expect, inject } from 'vitest';
@@ -57,12 +58,27 @@ export async function createTestApi() {
     return { user, email, password, token: session.token, organization };
   }
 
+  /** Runs `work` in a transaction scoped to one organization, as a request would be. */
+  function inOrganization<T>(organizationId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return orm.em.fork().transactional(async (em) => {
+      await enterOrganization(em, organizationId);
+      return work(em);
+    });
+  }
+
+  /** Runs `work` in a transaction that sees what a signed-in user sees of their own memberships. */
+  function asUser<T>(userId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const em = orm.em.fork();
+    em.setSessionContext({ variables: { [USER_SETTING]: userId } });
+    return em.transactional(work);
+  }
+
   /** Adds an existing user to an organization with a role, as an accepted invitation would. */
   async function addMember(organizationId: string, userId: string, role: Role) {
-    const em = orm.em.fork();
-    em.setFilterParams(TENANT_FILTER, { organizationId });
-    em.create(Membership, { organization: organizationId, user: userId, role });
-    await em.flush();
+    await inOrganization(organizationId, async (em) => {
+      em.create(Membership, { organization: organizationId, user: userId, role });
+      await em.flush();
+    });
   }
 
   /** Signs up a user and makes them a member of `organizationId` with `role`. */
@@ -72,7 +88,7 @@ export async function createTestApi() {
     return member;
   }
 
-  return { orm, call, signUp, addMember, memberOf, close: () => orm.close() };
+  return { orm, call, signUp, addMember, memberOf, inOrganization, asUser, close: () => orm.close() };
 }
 
 export type TestApi = Awaited<ReturnType<typeof createTestApi>>;
@@ -99,11 +115,18 @@ export async function expectError(promise: Promise<unknown>, code: ErrorCode | '
 
 /**
  * Everything stored for one organization: its row and every row of every table that carries
- * organization_id. Read with raw SQL on purpose, so the snapshot does not depend on the filter
- * it is used to check.
+ * organization_id. Read with raw SQL on purpose, so the snapshot does not depend on the ORM filter
+ * it is used to check (row-level security still applies: the snapshot is scoped to the organization).
  */
 export async function snapshotOrganization(orm: Orm, organizationId: string) {
-  const connection = orm.em.getConnection();
+  return orm.em.fork().transactional(async (em) => {
+    await enterOrganization(em, organizationId);
+    return snapshotRows(em, organizationId);
+  });
+}
+
+async function snapshotRows(em: EntityManager, organizationId: string) {
+  const connection = { execute: <T>(sql: string, params: unknown[] = []) => em.execute(sql, params) as Promise<T> };
   const tables = await connection.execute<{ table_name: string }[]>(
     `select table_name from information_schema.columns
       where table_schema = current_schema() and column_name = 'organization_id' order by table_name`,

@@ -14,7 +14,7 @@ const command = process.argv[2];
 
 if (command === 'up') {
   const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(resolveDataDir());
-  const orm = await openDatabase({ url: process.env.DATABASE_URL ?? (embedded?.url as string) });
+  const orm = await openDatabase({ url: process.env.DATABASE_URL ?? (embedded?.url as string), role: 'owner' });
   const applied = await migrateDatabase(orm);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
   await orm.close();
@@ -22,7 +22,7 @@ if (command === 'up') {
 } else if (command === 'create') {
   const dir = await mkdtemp(join(tmpdir(), 'strictops-migration-'));
   const embedded = await startEmbeddedPostgres(dir);
-  const orm = await openDatabase({ url: embedded.url });
+  const orm = await openDatabase({ url: embedded.url, role: 'owner' });
   await migrateDatabase(orm);
   const result = await orm.migrator.create(MIGRATIONS_DIR, false, false, process.argv[3]);
   console.log(result.fileName ? `created ${result.fileName}` : 'no changes: no migration written');

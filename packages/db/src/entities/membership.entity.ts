@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { uuidv7 } from '../ids.ts';
-import { tenantFilter } from '../tenant-filter.ts';
+import { CURRENT_USER, organizationOwned } from '../tenant-filter.ts';
 import { Organization } from './organization.entity.ts';
 import { User } from './user.entity.ts';
 
@@ -23,7 +23,13 @@ export const Membership = defineEntity({
   },
   uniques: [{ properties: ['organization', 'user'] }],
   indexes: [{ properties: ['user'] }],
-  filters: { tenant: tenantFilter },
+  ...organizationOwned,
+  policies: [
+    ...organizationOwned.policies,
+    // A signed-in user may read their own memberships in every organization (the organization
+    // switcher, /auth/me). Read-only: writes still need the organization's own scope.
+    { name: 'own_memberships', command: 'select', using: `user_id = ${CURRENT_USER}` },
+  ],
 });
 
 export type Membership = InferEntity<typeof Membership>;

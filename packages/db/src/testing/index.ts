@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-export { createTestDatabase, type TestDatabase } from './test-database.ts';
+export { createTestDatabase, FAIL_MIDWAY_PREFIX, type TestDatabase } from './test-database.ts';
 
 /** Path of the Vitest global setup that provides `databaseUrl` to every test file. */
 export const testDatabaseGlobalSetup = fileURLToPath(new URL('./global-setup.ts', import.meta.url));

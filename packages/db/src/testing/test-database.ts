@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../embedded.ts';
-import { migrateDatabase, openDatabase } from '../orm.ts';
+import { migrateDatabaseAt } from '../orm.ts';
 
 export type TestDatabase = {
   url: string;
@@ -56,10 +56,30 @@ async function onServer(serverUrl: string, sql: string) {
 }
 
 async function migrate(url: string) {
-  const orm = await openDatabase({ url, poolSize: 1 });
+  await migrateDatabaseAt(url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
   try {
-    await migrateDatabase(orm);
+    await client.query(TEST_SUPPORT_SQL);
   } finally {
-    await orm.close();
+    await client.end();
   }
 }
+
+/**
+ * Test-only objects, installed as the owner because the tests run as the application role: a
+ * trigger that makes the session insert fail for users named `fail-midway…`, so a test can prove
+ * that a multi-step write (sign-up) leaves nothing behind when its last step fails.
+ */
+export const FAIL_MIDWAY_PREFIX = 'fail-midway';
+const TEST_SUPPORT_SQL = `
+  create or replace function strictops_test_fail_midway() returns trigger language plpgsql as $$
+  begin
+    if exists (select 1 from "user" where id = new.user_id and name like '${FAIL_MIDWAY_PREFIX}%') then
+      raise exception 'session insert failed on purpose (test support)';
+    end if;
+    return new;
+  end $$;
+  create trigger strictops_test_fail_midway before insert on "session"
+    for each row execute function strictops_test_fail_midway();
+`;

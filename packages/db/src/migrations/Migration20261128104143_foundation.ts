@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128101822_foundation extends Migration {
+export class Migration20261128104143_foundation extends Migration {
 
-  override name = 'Migration20261128101822_foundation';
+  override name = 'Migration20261128104143_foundation';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "organization" ("id" uuid not null, "name" varchar(200) not null, "slug" varchar(48) not null, "tier" text not null default 'FREE', "limit_overrides" jsonb null, "created_at" timestamptz not null, "deleted_at" timestamptz null, primary key ("id"));`);
@@ -25,6 +25,21 @@ export class Migration20261128101822_foundation extends Migration {
     this.addSql(`alter table "membership" add constraint "membership_organization_id_foreign" foreign key ("organization_id") references "organization" ("id") on delete cascade;`);
     this.addSql(`alter table "membership" add constraint "membership_user_id_foreign" foreign key ("user_id") references "user" ("id") on delete cascade;`);
     this.addSql(`alter table "membership" add constraint "membership_role_check" check ("role" in ('strictops_admin', 'customer'));`);
+    this.addSql(`alter table "membership" enable row level security;`);
+    this.addSql(`alter table "membership" force row level security;`);
+    this.addSql(`create policy "tenant_isolation" on "membership" using (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid) with check (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid);`);
+    this.addSql(`create policy "own_memberships" on "membership" for select using (user_id = nullif(current_setting('app.user_id', true), '')::uuid);`);
+
+    // The application role the server runs as: owns nothing, cannot bypass RLS, may only read and
+    // write rows. Roles are cluster-wide, so one that exists already (another database on the same
+    // server) is reused.
+    this.addSql(`do $$ begin create role strictops_app nologin nosuperuser nobypassrls; exception when duplicate_object then null; end $$;`);
+    this.addSql(`grant usage on schema public to strictops_app;`);
+    this.addSql(`grant select, insert, update, delete on all tables in schema public to strictops_app;`);
+    this.addSql(`revoke all on mikro_orm_migrations from strictops_app;`);
+    this.addSql(`alter default privileges in schema public grant select, insert, update, delete on tables to strictops_app;`);
+    // Lets an owner login step down with `set role strictops_app` (needless, but harmless, for a superuser).
+    this.addSql(`grant strictops_app to current_user;`);
   }
 
   override down(): void | Promise<void> {
