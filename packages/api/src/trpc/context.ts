@@ -21,6 +21,12 @@ export type ResponseControl = {
 
 export type ApiDependencies = {
   orm: Orm;
+  /**
+   * False skips setting the per-transaction variables that row-level security reads, leaving the
+   * ORM filter alone. Only for measuring what RLS costs (the benchmark runs it against an owner
+   * connection, which RLS does not bind); a server always runs with it on.
+   */
+  rowLevelSecurity?: boolean;
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enterOrganization, USER_SETTING } from '@strictops/db';
+import { enterOrganization, TENANT_FILTER, USER_SETTING } from '@strictops/db';
 import { authenticate } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
 import { resolveActiveOrganization } from '../organizations/active-organization.ts';
@@ -47,7 +47,7 @@ async function inTransaction<T extends { ok: boolean }>(em: EntityManager, run: 
 export const authedProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx.em, ctx.request, ctx.response);
   if (!caller) throw new AppError('UNAUTHENTICATED', 'Sign in first: send a session token or cookie');
-  ctx.em.setSessionContext({ variables: { [USER_SETTING]: caller.user.id } });
+  if (ctx.rowLevelSecurity !== false) ctx.em.setSessionContext({ variables: { [USER_SETTING]: caller.user.id } });
   return inTransaction(ctx.em, (em) => next({ ctx: { caller, em } }));
 });
 
@@ -69,7 +69,8 @@ export const orgProcedure = authedProcedure.use(async ({ ctx, meta, path, next }
   if (!can(membership.role, meta.permission)) {
     throw new AppError('PERMISSION_DENIED', `Your role (${membership.role}) may not do this: needs ${meta.permission}`);
   }
-  await enterOrganization(ctx.em, organization.id);
+  if (ctx.rowLevelSecurity === false) ctx.em.setFilterParams(TENANT_FILTER, { organizationId: organization.id });
+  else await enterOrganization(ctx.em, organization.id);
   const actor = { type: 'user' as const, id: ctx.caller.user.id, display: ctx.caller.user.email };
   return next({ ctx: { organization, membership, actor } });
 });
