@@ -28,7 +28,7 @@ export const authRouter = router({
     .input(SignUpInput)
     .output(SignedInDto)
     .mutation(async ({ ctx, input }) => {
-      const result = await auth.signUp(ctx.em, input, { ip: ctx.request.ip, userAgent: ctx.request.userAgent });
+      const result = await auth.signUp(ctx.em, input, ctx.origin);
       ctx.response.setSessionCookie(result.session.token, result.session.expiresAt);
       return result;
     }),
@@ -38,7 +38,7 @@ export const authRouter = router({
     .input(SignInInput)
     .output(SignedInDto)
     .mutation(async ({ ctx, input }) => {
-      const result = await auth.signIn(ctx.em, input, { ip: ctx.request.ip, userAgent: ctx.request.userAgent });
+      const result = await auth.signIn(ctx.em, input, ctx.origin);
       ctx.response.setSessionCookie(result.session.token, result.session.expiresAt);
       return result;
     }),
@@ -71,7 +71,7 @@ export const authRouter = router({
     })
     .input(Empty)
     .output(MeDto)
-    .query(({ ctx }) => auth.me(ctx.em, ctx.caller)),
+    .query(({ ctx }) => auth.me(ctx.em, ctx.caller, ctx.origin)),
 
   sessions: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/auth/sessions', tags, summary: 'The caller’s live sessions' } })

@@ -1,6 +1,7 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Session, User } from '@strictops/db';
+import type { RequestOrigin } from '../audit/audit.service.ts';
 import { AppError } from '../errors.ts';
 import {
   createOrganization,
@@ -12,7 +13,6 @@ import type { SessionCaller } from './authenticate.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { type SessionAttributes, sessionStore } from './session-store.ts';
 
-export type ClientInfo = { ip: string | null; userAgent: string | null };
 type UserView = { id: string; email: string; name: string; createdAt: Date };
 
 const toUserView = (user: User): UserView => ({
@@ -21,6 +21,8 @@ const toUserView = (user: User): UserView => ({
   name: user.name,
   createdAt: user.createdAt,
 });
+
+const clientOf = ({ ip, userAgent }: RequestOrigin) => ({ ip, userAgent });
 
 const defaultOrganizationName = (userName: string) => `${userName}'s organization`;
 
@@ -36,15 +38,19 @@ async function openSession(tx: EntityManager, userId: string, attributes: Sessio
 export async function signUp(
   em: EntityManager,
   input: { email: string; password: string; name: string },
-  client: ClientInfo,
+  origin: RequestOrigin,
 ) {
   if ((await em.count(User, { email: input.email })) > 0) throw emailTaken();
   const passwordHash = await hashPassword(input.password);
   try {
     return await withSlugRetry(em, async (tx) => {
       const user = tx.create(User, { email: input.email, name: input.name, passwordHash });
-      const organization = await createOrganization(tx, { user, name: defaultOrganizationName(input.name) });
-      const session = await openSession(tx, user.id, { ...client, activeOrganizationId: organization.id });
+      const organization = await createOrganization(tx, {
+        user,
+        name: defaultOrganizationName(input.name),
+        origin,
+      });
+      const session = await openSession(tx, user.id, { ...clientOf(origin), activeOrganizationId: organization.id });
       return { user: toUserView(user), session };
     });
   } catch (error) {
@@ -59,14 +65,14 @@ export async function signUp(
 const emailTaken = () => new AppError('EMAIL_TAKEN', 'An account with this email already exists', { field: 'email' });
 
 /** A wrong email and a wrong password get the same answer after the same work. */
-export async function signIn(em: EntityManager, input: { email: string; password: string }, client: ClientInfo) {
+export async function signIn(em: EntityManager, input: { email: string; password: string }, origin: RequestOrigin) {
   const user = await em.findOne(User, { email: input.email }, { populate: ['passwordHash'] });
   if (!(await verifyPassword(user?.passwordHash, input.password)) || !user) {
     throw new AppError('INVALID_CREDENTIALS', 'Wrong email or password');
   }
   const session = await em
     .fork()
-    .transactional((tx) => openSession(tx, user.id, { ...client, activeOrganizationId: null }));
+    .transactional((tx) => openSession(tx, user.id, { ...clientOf(origin), activeOrganizationId: null }));
   return { user: toUserView(user), session };
 }
 
@@ -105,14 +111,14 @@ export async function revokeSession(em: EntityManager, caller: SessionCaller, se
  * organization gets a new one, as at sign-up. The user row is locked while deciding, so two
  * concurrent calls create exactly one organization.
  */
-export async function me(em: EntityManager, caller: SessionCaller) {
+export async function me(em: EntityManager, caller: SessionCaller, origin: RequestOrigin) {
   let memberships = await listOrganizationsOf(em, caller.user.id);
   if (memberships.length === 0) {
     memberships = await withSlugRetry(em, async (tx) => {
       const user = await tx.findOneOrFail(User, { id: caller.user.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const existing = await listOrganizationsOf(tx, user.id);
       if (existing.length > 0) return existing;
-      return [await createOrganization(tx, { user, name: defaultOrganizationName(user.name) })];
+      return [await createOrganization(tx, { user, name: defaultOrganizationName(user.name), origin })];
     });
   }
   const user = await em.findOneOrFail(User, { id: caller.user.id });

@@ -34,7 +34,7 @@ export const organizationsRouter = router({
     .mutation(({ ctx, input }) =>
       organizations.withSlugRetry(ctx.em, async (tx) => {
         const user = await tx.findOneOrFail(User, { id: ctx.caller.user.id });
-        return organizations.createOrganization(tx, { user, ...input });
+        return organizations.createOrganization(tx, { user, ...input, origin: ctx.origin });
       }),
     ),
 
@@ -60,7 +60,7 @@ export const organizationsRouter = router({
     .input(UpdateOrganizationInput)
     .output(OrganizationWithRoleDto)
     .mutation(({ ctx, input }) =>
-      organizations.updateOrganization(ctx.em, ctx.organization.id, input, ctx.membership.role),
+      organizations.updateOrganization(ctx.em, { audit: ctx.audit, changes: input, role: ctx.membership.role }),
     ),
 
   switch: authedProcedure

@@ -11,6 +11,7 @@ import {
   TENANT_FILTER,
   type User,
 } from '@strictops/db';
+import { type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors.ts';
 import { RESERVED_SLUGS } from './organizations.schemas.ts';
 
@@ -56,7 +57,7 @@ function isSlugCollision(error: unknown) {
  */
 export async function createOrganization(
   em: EntityManager,
-  { user, name, slug }: { user: User; name: string; slug?: string },
+  { user, name, slug, origin }: { user: User; name: string; slug?: string; origin: RequestOrigin },
 ): Promise<OrganizationView> {
   let candidate = slug ?? slugFromName(name);
   if (!slug && (await em.count(OrganizationEntity, { slug: candidate })) > 0) {
@@ -74,6 +75,11 @@ export async function createOrganization(
     }
     throw error;
   }
+  await recordAuditEvent(
+    em,
+    { organizationId: organization.id, actor: { type: 'user', id: user.id, display: user.email }, origin },
+    { action: 'organization.created', target: { type: 'organization', id: organization.id, display: name } },
+  );
   return toOrganizationView(organization, 'strictops_admin');
 }
 
@@ -104,12 +110,11 @@ export async function listOrganizationsOf(em: EntityManager, userId: string): Pr
 
 export async function updateOrganization(
   em: EntityManager,
-  organizationId: string,
-  changes: { name?: string; slug?: string },
-  role: Role,
+  { audit, changes, role }: { audit: AuditScope; changes: { name?: string; slug?: string }; role: Role },
 ): Promise<OrganizationView> {
   return em.transactional(async (tx) => {
-    const organization = await tx.findOneOrFail(OrganizationEntity, { id: organizationId, deletedAt: null });
+    const organization = await tx.findOneOrFail(OrganizationEntity, { id: audit.organizationId, deletedAt: null });
+    const recorded = diff({ name: organization.name, slug: organization.slug }, changes);
     if (changes.name !== undefined) organization.name = changes.name;
     if (changes.slug !== undefined) organization.slug = changes.slug;
     try {
@@ -119,6 +124,13 @@ export async function updateOrganization(
         throw new AppError('SLUG_TAKEN', `The slug "${changes.slug}" is taken`, { field: 'slug', cause: error });
       }
       throw error;
+    }
+    if (recorded) {
+      await recordAuditEvent(tx, audit, {
+        action: 'organization.updated',
+        target: { type: 'organization', id: organization.id, display: organization.name },
+        changes: recorded,
+      });
     }
     return toOrganizationView(organization, role);
   });

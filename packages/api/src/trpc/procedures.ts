@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { enterOrganization, TENANT_FILTER, USER_SETTING } from '@strictops/db';
+import type { Actor, AuditScope, RequestOrigin } from '../audit/audit.service.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
 import { resolveActiveOrganization } from '../organizations/active-organization.ts';
@@ -11,7 +12,12 @@ import { t } from './init.ts';
 /** Every procedure starts here: domain errors get their status, and dependencies get their type. */
 const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
   const dependencies = ctx.dependencies as ApiDependencies;
-  const result = await next({ ctx: { ...dependencies, em: dependencies.orm.em.fork() as EntityManager } });
+  const origin: RequestOrigin = {
+    ip: ctx.request.ip,
+    userAgent: ctx.request.userAgent,
+    requestId: ctx.request.requestId,
+  };
+  const result = await next({ ctx: { ...dependencies, origin, em: dependencies.orm.em.fork() as EntityManager } });
   if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
   return result;
 });
@@ -48,7 +54,8 @@ export const authedProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx.em, ctx.request, ctx.response);
   if (!caller) throw new AppError('UNAUTHENTICATED', 'Sign in first: send a session token or cookie');
   if (ctx.rowLevelSecurity !== false) ctx.em.setSessionContext({ variables: { [USER_SETTING]: caller.user.id } });
-  return inTransaction(ctx.em, (em) => next({ ctx: { caller, em } }));
+  const actor: Actor = { type: 'user', id: caller.user.id, display: caller.user.email };
+  return inTransaction(ctx.em, (em) => next({ ctx: { caller, actor, em } }));
 });
 
 /**
@@ -71,6 +78,6 @@ export const orgProcedure = authedProcedure.use(async ({ ctx, meta, path, next }
   }
   if (ctx.rowLevelSecurity === false) ctx.em.setFilterParams(TENANT_FILTER, { organizationId: organization.id });
   else await enterOrganization(ctx.em, organization.id);
-  const actor = { type: 'user' as const, id: ctx.caller.user.id, display: ctx.caller.user.email };
-  return next({ ctx: { organization, membership, actor } });
+  const audit: AuditScope = { organizationId: organization.id, actor: ctx.actor, origin: ctx.origin };
+  return next({ ctx: { organization, membership, audit } });
 });

@@ -1,11 +1,19 @@
+import { AuditEvent } from './audit-event.entity.ts';
 import { Membership } from './membership.entity.ts';
 import { Organization } from './organization.entity.ts';
 import { Session } from './session.entity.ts';
 import { User } from './user.entity.ts';
 
+export {
+  ACTOR_TYPES,
+  type ActorType,
+  AUDIT_OUTCOMES,
+  AuditEvent,
+  type AuditOutcome,
+} from './audit-event.entity.ts';
 export { Membership, ROLES, type Role } from './membership.entity.ts';
 export { Organization, TIERS, type Tier } from './organization.entity.ts';
 export { Session } from './session.entity.ts';
 export { User } from './user.entity.ts';
 
-export const entities = [User, Session, Organization, Membership];
+export const entities = [User, Session, Organization, Membership, AuditEvent];

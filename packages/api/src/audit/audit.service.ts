@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type ActorType, AuditEvent, type AuditOutcome } from '@strictops/db';
+
+/** Who did something: a signed-in user, an API token, an internal service or the system itself. */
+export type Actor = { type: ActorType; id: string; display: string };
+
+/** Where a request came from, recorded with every event it causes. */
+export type RequestOrigin = { ip: string | null; userAgent: string | null; requestId: string | null };
+
+/** What a service needs to record events: the organization, the actor and the request's origin. */
+export type AuditScope = { organizationId: string; actor: Actor; origin: RequestOrigin };
+
+export type Changes = Record<string, { before?: unknown; after?: unknown }>;
+
+export type AuditEntry = {
+  /** `<object>.<past-tense verb>`: `organization.updated`, `member.role_updated`. */
+  action: string;
+  target: { type: string; id: string; display?: string | null };
+  changes?: Changes;
+  outcome?: AuditOutcome;
+};
+
+const SECRET_FIELD = /password|secret|token|key/i;
+
+/** Before/after of the fields that changed; secrets are never written, only that they changed. */
+export function diff<T extends Record<string, unknown>>(before: T, after: Partial<T>): Changes | undefined {
+  const changes: Changes = {};
+  for (const [field, value] of Object.entries(after)) {
+    if (value === undefined || value === before[field]) continue;
+    changes[field] = SECRET_FIELD.test(field)
+      ? { before: '[redacted]', after: '[redacted]' }
+      : { before: before[field], after: value };
+  }
+  return Object.keys(changes).length ? changes : undefined;
+}
+
+/**
+ * The one way to record an audit event. It writes with `em`, so inside the request's transaction
+ * the event commits with the change it records, or not at all.
+ */
+export async function recordAuditEvent(em: EntityManager, scope: AuditScope, entry: AuditEntry): Promise<void> {
+  em.create(AuditEvent, {
+    organization: scope.organizationId,
+    actorType: scope.actor.type,
+    actorId: scope.actor.id,
+    actorDisplay: scope.actor.display,
+    action: entry.action,
+    targetType: entry.target.type,
+    targetId: entry.target.id,
+    targetDisplay: entry.target.display ?? null,
+    changes: entry.changes ?? null,
+    ip: scope.origin.ip,
+    userAgent: scope.origin.userAgent,
+    requestId: scope.origin.requestId,
+    outcome: entry.outcome ?? 'success',
+  });
+  await em.flush();
+}
