@@ -18,9 +18,18 @@ export class StrictOpsError extends TRPCClientError<AppRouter> {
 
   constructor(cause: TRPCClientError<AppRouter>) {
     super(cause.message, { result: cause.shape ? { error: cause.shape } : undefined, cause, meta: cause.meta });
+    // TRPCClientError's constructor resets the prototype to its own, which would make every
+    // StrictOpsError fail `instanceof StrictOpsError` (and so isStrictOpsError). Restore ours.
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'StrictOpsError';
     const data = cause.data as
-      | { errorCode?: ErrorCode; httpStatus?: number; field?: string; issues?: StrictOpsValidationIssue[]; details?: Record<string, unknown> }
+      | {
+          errorCode?: ErrorCode;
+          httpStatus?: number;
+          field?: string;
+          issues?: StrictOpsValidationIssue[];
+          details?: Record<string, unknown>;
+        }
       | null
       | undefined;
     this.code = data?.errorCode ?? 'NETWORK_ERROR';

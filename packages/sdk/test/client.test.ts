@@ -1,0 +1,368 @@
+// The client's own behaviour, against a stand-in network: the URL and headers it sends, how it
+// encodes input and decodes output, and how it turns failures into StrictOpsError. What the real
+// API answers is covered by end-to-end.test.ts.
+import { TRPCClientError } from '@trpc/client';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import superjson from 'superjson';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createStrictOpsClient, isStrictOpsError, StrictOpsError } from '../src/index.ts';
+
+const BASE_URL = 'https://api.strictops.test';
+
+type Sent = { method: string; url: URL; procedures: string[]; headers: Headers; body: string };
+
+/** What the stand-in API answers for one procedure: a result, or a tRPC error shape. */
+type Answer = { data: unknown } | { error: { message: string; code: number; data: Record<string, unknown> } };
+
+const sent: Sent[] = [];
+const unhandled: string[] = [];
+
+/**
+ * The tRPC batch endpoint, answering each procedure of a batch with what `answers` says (a
+ * superjson-encoded body, as the real server sends) and recording every request.
+ */
+function trpcEndpoint(answers: Record<string, Answer | (() => Answer)>) {
+  return http.all(`${BASE_URL}/trpc/:procedures`, async ({ request, params }) => {
+    const procedures = String(params.procedures).split(',');
+    sent.push({
+      method: request.method,
+      url: new URL(request.url),
+      procedures,
+      headers: request.headers,
+      body: request.method === 'GET' ? '' : await request.text(),
+    });
+    const statuses: number[] = [];
+    const results = procedures.map((procedure) => {
+      const answer = answers[procedure];
+      if (!answer) throw new Error(`the stand-in API has no answer for ${procedure}`);
+      const resolved = typeof answer === 'function' ? answer() : answer;
+      if ('data' in resolved) {
+        statuses.push(200);
+        return { result: { data: superjson.serialize(resolved.data) } };
+      }
+      statuses.push(Number(resolved.error.data.httpStatus));
+      return { error: superjson.serialize(resolved.error) };
+    });
+    // As tRPC does: the one status all results share, or 207 for a mixed batch.
+    const status = new Set(statuses).size === 1 ? (statuses[0] ?? 200) : 207;
+    return HttpResponse.json(results, { status });
+  });
+}
+
+const createdAt = new Date('2026-01-02T03:04:05.678Z');
+const me = {
+  user: { id: '0193d3a0-0000-7000-8000-000000000001', email: 'ada@example.com', name: 'Ada', createdAt },
+  memberships: [],
+  activeOrganization: null,
+};
+
+const server = setupServer(trpcEndpoint({ 'auth.me': { data: me } }));
+
+beforeAll(() => {
+  // msw 3's name for it; the old `onUnhandledRequest` would be silently ignored.
+  server.listen({ onUnhandledFrame: 'error' });
+  server.events.on('request:unhandled', ({ request }) => {
+    unhandled.push(`${request.method} ${request.url}`);
+  });
+});
+afterEach(() => {
+  server.resetHandlers();
+  sent.length = 0;
+  // A request nobody answered would fail as a network error and could pass a test by accident.
+  expect(unhandled.splice(0)).toEqual([]);
+});
+afterAll(() => server.close());
+
+/** Runs `call`, which must reject, and returns the rejection. */
+async function failure(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('requests', () => {
+  it('calls the tRPC endpoint under baseUrl, with superjson input, and revives superjson output', async () => {
+    const client = createStrictOpsClient({ baseUrl: `${BASE_URL}/` });
+    const result = await client.auth.me.query({});
+
+    expect(sent).toHaveLength(1);
+    const [request] = sent;
+    expect(request?.method).toBe('GET');
+    // The trailing slash of baseUrl does not double up.
+    expect(`${request?.url.origin}${request?.url.pathname}`).toBe(`${BASE_URL}/trpc/auth.me`);
+    expect(JSON.parse(request?.url.searchParams.get('input') ?? 'null')).toEqual({ 0: { json: {} } });
+    expect(result.user.createdAt).toBeInstanceOf(Date);
+    expect(result).toEqual(me);
+  });
+
+  it('sends mutations as POST with a superjson body', async () => {
+    const expiresAt = new Date('2026-02-01T00:00:00.000Z');
+    server.use(
+      trpcEndpoint({ 'auth.signUp': { data: { user: me.user, session: { token: 'secret-token', expiresAt } } } }),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const result = await client.auth.signUp.mutate({
+      email: 'ada@example.com',
+      password: 'correct horse',
+      name: 'Ada',
+    });
+
+    expect(sent[0]?.method).toBe('POST');
+    expect(JSON.parse(sent[0]?.body ?? 'null')).toEqual({
+      0: { json: { email: 'ada@example.com', password: 'correct horse', name: 'Ada' } },
+    });
+    expect(result.session.token).toBe('secret-token');
+    expect(result.session.expiresAt).toEqual(expiresAt);
+  });
+
+  it('batches concurrent calls into one request', async () => {
+    server.use(trpcEndpoint({ 'auth.me': { data: me }, 'organizations.list': { data: { items: [] } } }));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const [first, second] = await Promise.all([client.auth.me.query({}), client.organizations.list.query({})]);
+
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.procedures).toEqual(['auth.me', 'organizations.list']);
+    expect(first.user.email).toBe('ada@example.com');
+    expect(second.items).toEqual([]);
+  });
+
+  it('uses the fetch it is given', async () => {
+    const calls: string[] = [];
+    const client = createStrictOpsClient({
+      baseUrl: BASE_URL,
+      fetch: (input, init) => {
+        calls.push(String(input instanceof Request ? input.url : input));
+        return globalThis.fetch(input, init);
+      },
+    });
+    await client.auth.me.query({});
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toContain(`${BASE_URL}/trpc/auth.me`);
+  });
+});
+
+describe('headers', () => {
+  it('sends a static token as a bearer token, the organization header and the extra headers', async () => {
+    const client = createStrictOpsClient({
+      baseUrl: BASE_URL,
+      token: 'static-token',
+      organization: 'acme',
+      headers: { 'x-request-id': 'req-1', 'user-agent': 'strictops-cli/1.0' },
+    });
+    await client.auth.me.query({});
+
+    const headers = sent[0]?.headers;
+    expect(headers?.get('authorization')).toBe('Bearer static-token');
+    expect(headers?.get('x-strictops-organization')).toBe('acme');
+    expect(headers?.get('x-request-id')).toBe('req-1');
+    expect(headers?.get('user-agent')).toBe('strictops-cli/1.0');
+  });
+
+  it('sends the extra headers on mutations too', async () => {
+    server.use(trpcEndpoint({ 'organizations.switch': { data: { id: 'x' } } }));
+    const client = createStrictOpsClient({
+      baseUrl: BASE_URL,
+      token: 't',
+      organization: 'acme',
+      headers: { 'x-trace': 'abc' },
+    });
+    await client.organizations.switch.mutate({ organization: 'other' });
+    expect(sent[0]?.method).toBe('POST');
+    expect(sent[0]?.headers.get('authorization')).toBe('Bearer t');
+    expect(sent[0]?.headers.get('x-strictops-organization')).toBe('acme');
+    expect(sent[0]?.headers.get('x-trace')).toBe('abc');
+  });
+
+  it('sends neither an authorization nor an organization header when given none', async () => {
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    await client.auth.me.query({});
+    expect(sent[0]?.headers.has('authorization')).toBe(false);
+    expect(sent[0]?.headers.has('x-strictops-organization')).toBe(false);
+  });
+
+  it('asks a token function before every request, so a rotated token is used at once', async () => {
+    let current = 'first-token';
+    let asked = 0;
+    const client = createStrictOpsClient({
+      baseUrl: BASE_URL,
+      token: () => {
+        asked++;
+        return current;
+      },
+    });
+    await client.auth.me.query({});
+    current = 'second-token';
+    await client.auth.me.query({});
+
+    expect(asked).toBe(2);
+    expect(sent.map((r) => r.headers.get('authorization'))).toEqual(['Bearer first-token', 'Bearer second-token']);
+  });
+
+  it('awaits an async token function, and sends no authorization when it gives none', async () => {
+    const tokens = ['async-token', undefined];
+    const client = createStrictOpsClient({
+      baseUrl: BASE_URL,
+      token: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return tokens.shift();
+      },
+    });
+    await client.auth.me.query({});
+    await client.auth.me.query({});
+
+    expect(sent[0]?.headers.get('authorization')).toBe('Bearer async-token');
+    expect(sent[1]?.headers.has('authorization')).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  const validationFailed = {
+    message: 'Invalid input: email: Invalid email address; password: Too small',
+    code: -32600,
+    data: {
+      code: 'BAD_REQUEST',
+      httpStatus: 400,
+      path: 'auth.signUp',
+      errorCode: 'VALIDATION_FAILED',
+      field: 'email',
+      issues: [
+        { path: 'email', message: 'Invalid email address', code: 'invalid_format' },
+        { path: 'password', message: 'Too small', code: 'too_small' },
+      ],
+    },
+  };
+
+  it('rethrows an API error as a StrictOpsError with its code, status, field and issues', async () => {
+    server.use(trpcEndpoint({ 'auth.signUp': { error: validationFailed } }));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const error = await failure(() => client.auth.signUp.mutate({ email: 'nope', password: 'x', name: 'Ada' }));
+
+    expect(error).toBeInstanceOf(StrictOpsError);
+    // Still a TRPCClientError, for code written against tRPC.
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect(isStrictOpsError(error)).toBe(true);
+    if (!isStrictOpsError(error)) return;
+    expect(error.name).toBe('StrictOpsError');
+    expect(error.message).toBe(validationFailed.message);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.status).toBe(400);
+    expect(error.field).toBe('email');
+    expect(error.issues).toEqual(validationFailed.data.issues);
+    expect(error.details).toBeUndefined();
+    expect(error.data).toMatchObject({ errorCode: 'VALIDATION_FAILED', httpStatus: 400 });
+  });
+
+  it('carries details and leaves field and issues empty when the API sends none', async () => {
+    server.use(
+      trpcEndpoint({
+        'organizations.create': {
+          error: {
+            message: 'Your tier allows 1 organization',
+            code: -32009,
+            data: {
+              code: 'CONFLICT',
+              httpStatus: 409,
+              path: 'organizations.create',
+              errorCode: 'CONFLICT',
+              details: { limit: 1, usage: 1 },
+            },
+          },
+        },
+      }),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, token: 't' });
+    const error = await failure(() => client.organizations.create.mutate({ name: 'Second' }));
+
+    expect(isStrictOpsError(error)).toBe(true);
+    if (!isStrictOpsError(error)) return;
+    expect(error.code).toBe('CONFLICT');
+    expect(error.status).toBe(409);
+    expect(error.field).toBeUndefined();
+    expect(error.issues).toEqual([]);
+    expect(error.details).toEqual({ limit: 1, usage: 1 });
+  });
+
+  it('fails only the call that failed in a batch', async () => {
+    server.use(
+      trpcEndpoint({
+        'auth.me': { data: me },
+        'organizations.get': {
+          error: {
+            message: 'Organization not found',
+            code: -32004,
+            data: {
+              code: 'NOT_FOUND',
+              httpStatus: 404,
+              path: 'organizations.get',
+              errorCode: 'ORGANIZATION_NOT_FOUND',
+            },
+          },
+        },
+      }),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, token: 't', organization: 'elsewhere' });
+    const [ok, failed] = await Promise.allSettled([client.auth.me.query({}), client.organizations.get.query({})]);
+
+    expect(sent).toHaveLength(1);
+    expect(ok).toMatchObject({ status: 'fulfilled', value: { user: { email: 'ada@example.com' } } });
+    expect(failed.status).toBe('rejected');
+    const error = failed.status === 'rejected' ? failed.reason : undefined;
+    expect(error).toBeInstanceOf(StrictOpsError);
+    expect(error).toMatchObject({ code: 'ORGANIZATION_NOT_FOUND', status: 404 });
+  });
+
+  it('rethrows a network failure as a StrictOpsError with code NETWORK_ERROR and status 0', async () => {
+    let attempts = 0;
+    server.use(
+      http.all(`${BASE_URL}/trpc/:procedures`, () => {
+        attempts++;
+        return HttpResponse.error();
+      }),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, token: 't' });
+    const error = await failure(() => client.auth.me.query({}));
+
+    expect(attempts).toBe(1);
+    expect(error).toBeInstanceOf(StrictOpsError);
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', status: 0, field: undefined, issues: [] });
+  });
+
+  it('rethrows an answer that is not the API’s (a proxy’s error page) as NETWORK_ERROR', async () => {
+    server.use(
+      http.all(`${BASE_URL}/trpc/:procedures`, () =>
+        HttpResponse.html('<html><body>502 Bad Gateway</body></html>', { status: 502 }),
+      ),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const error = await failure(() => client.auth.me.query({}));
+
+    expect(error).toBeInstanceOf(StrictOpsError);
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR' });
+  });
+
+  it('rethrows a failing token function as a StrictOpsError, without sending anything', async () => {
+    const client = createStrictOpsClient({
+      baseUrl: BASE_URL,
+      token: () => {
+        throw new Error('keychain locked');
+      },
+    });
+    const error = await failure(() => client.auth.me.query({}));
+
+    expect(sent).toHaveLength(0);
+    expect(error).toBeInstanceOf(StrictOpsError);
+    // No API answered, so it is a NETWORK_ERROR, and the reason is kept.
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', status: 0, message: 'keychain locked' });
+  });
+
+  it('isStrictOpsError is false for anything else', () => {
+    expect(isStrictOpsError(new Error('x'))).toBe(false);
+    expect(isStrictOpsError(new TRPCClientError('x'))).toBe(false);
+    expect(isStrictOpsError({ code: 'EMAIL_TAKEN', status: 409 })).toBe(false);
+    expect(isStrictOpsError(undefined)).toBe(false);
+  });
+});

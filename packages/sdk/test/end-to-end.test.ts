@@ -1,0 +1,213 @@
+// The SDK against the real server: buildApp on a real port, on the real (throwaway) database.
+// Everything below goes through the SDK only, the way a customer's code would.
+import { createServer } from 'node:net';
+import { type Orm, openDatabase } from '@strictops/db';
+import type {} from '@strictops/db/testing';
+import { buildApp } from '@strictops/server';
+// The server package exports only buildApp; loadConfig keeps the config's defaults in step with it.
+import { loadConfig } from '@strictops/server/config';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createStrictOpsClient, isStrictOpsError, type StrictOpsClientOptions, StrictOpsError } from '../src/index.ts';
+
+let orm: Orm;
+let app: Awaited<ReturnType<typeof buildApp>>;
+let baseUrl: string;
+
+beforeAll(async () => {
+  orm = await openDatabase({ url: inject('databaseUrl') });
+  app = await buildApp({ config: loadConfig({ NODE_ENV: 'test', PORT: '0' }), dependencies: { orm } });
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await orm?.close();
+});
+
+const run = `${process.pid}-${Date.now().toString(36)}`;
+let counter = 0;
+/** Unique per call and per run, so runs sharing a database never collide. */
+const unique = (label: string) => `${label}-${run}-${counter++}`;
+
+const PASSWORD = 'correct horse battery staple';
+
+const client = (options: Omit<StrictOpsClientOptions, 'baseUrl'> = {}) =>
+  createStrictOpsClient({ baseUrl, ...options });
+
+/** Signs a new user up through the SDK; returns their email, token and a client acting as them. */
+async function signUp(label: string) {
+  const email = `${unique(label)}@example.com`;
+  const result = await client().auth.signUp.mutate({ email, password: PASSWORD, name: label });
+  return { email, ...result, api: client({ token: result.session.token }) };
+}
+
+/** Runs `call`, which must reject with a StrictOpsError, and returns it. */
+async function apiError(call: () => Promise<unknown>): Promise<StrictOpsError> {
+  try {
+    await call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(StrictOpsError);
+    if (isStrictOpsError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('accounts', () => {
+  it('signs up, then reads me: the user administers their new organization', async () => {
+    const before = Date.now();
+    const { email, user, session, api } = await signUp('ada');
+
+    expect(user.email).toBe(email);
+    expect(user.name).toBe('ada');
+    expect(session.token).toEqual(expect.any(String));
+    // Dates arrive as Dates (superjson), not as strings.
+    expect(session.expiresAt).toBeInstanceOf(Date);
+    expect(session.expiresAt.getTime()).toBeGreaterThan(before);
+
+    const me = await api.auth.me.query({});
+    expect(me.user).toEqual(user);
+    expect(me.user.createdAt).toBeInstanceOf(Date);
+    expect(me.memberships).toHaveLength(1);
+    expect(me.memberships[0]).toMatchObject({ role: 'strictops_admin', tier: 'FREE' });
+    expect(me.memberships[0]?.createdAt).toBeInstanceOf(Date);
+    expect(me.activeOrganization).toEqual(me.memberships[0]);
+  });
+
+  it('signs in with the password, and the new session works', async () => {
+    const { email, user } = await signUp('signin');
+    const signedIn = await client().auth.signIn.mutate({ email, password: PASSWORD });
+    expect(signedIn.user.id).toBe(user.id);
+
+    const me = await client({ token: signedIn.session.token }).auth.me.query({});
+    expect(me.user.email).toBe(email);
+  });
+
+  it('asks a token function for the token', async () => {
+    const { session, email } = await signUp('token-fn');
+    const me = await client({ token: async () => session.token }).auth.me.query({});
+    expect(me.user.email).toBe(email);
+  });
+});
+
+describe('organizations', () => {
+  it('creates a second organization, lists both, and switches to it', async () => {
+    const { api } = await signUp('grace');
+    const first = (await api.auth.me.query({})).activeOrganization;
+    if (!first) throw new Error('sign-up gave no active organization');
+
+    const slug = unique('second').toLowerCase();
+    const second = await api.organizations.create.mutate({ name: 'Second Org', slug });
+    expect(second).toMatchObject({ name: 'Second Org', slug, role: 'strictops_admin', tier: 'FREE' });
+    expect(second.createdAt).toBeInstanceOf(Date);
+    expect(second.id).not.toBe(first.id);
+
+    const { items } = await api.organizations.list.query({});
+    expect(items.map((o) => o.id).sort()).toEqual([first.id, second.id].sort());
+    expect((await api.organizations.get.query({})).id).toBe(first.id);
+
+    const switched = await api.organizations.switch.mutate({ organization: slug });
+    expect(switched.id).toBe(second.id);
+
+    const me = await api.auth.me.query({});
+    expect(me.activeOrganization?.id).toBe(second.id);
+    expect(me.memberships).toHaveLength(2);
+    expect((await api.organizations.get.query({})).id).toBe(second.id);
+  });
+
+  it('acts on the organization named by the organization option, whatever the session’s active one', async () => {
+    const { api, session } = await signUp('header');
+    const first = (await api.auth.me.query({})).activeOrganization;
+    if (!first) throw new Error('sign-up gave no active organization');
+    const second = await api.organizations.create.mutate({ name: 'Other Org' });
+    await api.organizations.switch.mutate({ organization: second.id });
+
+    const byId = client({ token: session.token, organization: first.id });
+    expect(await byId.organizations.get.query({})).toEqual(first);
+    const bySlug = client({ token: session.token, organization: first.slug });
+    expect((await bySlug.organizations.get.query({})).id).toBe(first.id);
+
+    // The header picks the organization per request; it does not move the session.
+    expect((await api.organizations.get.query({})).id).toBe(second.id);
+    expect((await api.auth.me.query({})).activeOrganization?.id).toBe(second.id);
+  });
+
+  it('answers ORGANIZATION_NOT_FOUND for an organization the caller does not belong to', async () => {
+    const owner = await signUp('owner');
+    const theirs = (await owner.api.auth.me.query({})).activeOrganization;
+    if (!theirs) throw new Error('sign-up gave no active organization');
+    const outsider = await signUp('outsider');
+
+    const viaHeader = await apiError(() =>
+      client({ token: outsider.session.token, organization: theirs.id }).organizations.get.query({}),
+    );
+    expect(viaHeader).toMatchObject({ code: 'ORGANIZATION_NOT_FOUND', status: 404 });
+
+    const viaSlug = await apiError(() =>
+      client({ token: outsider.session.token, organization: theirs.slug }).organizations.get.query({}),
+    );
+    expect(viaSlug.code).toBe('ORGANIZATION_NOT_FOUND');
+
+    // Exactly what an organization that does not exist gets, so nothing leaks about other tenants.
+    const missing = await apiError(() =>
+      client({
+        token: outsider.session.token,
+        organization: '00000000-0000-7000-8000-000000000000',
+      }).organizations.get.query({}),
+    );
+    expect(missing).toMatchObject({ code: viaHeader.code, status: viaHeader.status, message: viaHeader.message });
+
+    const viaSwitch = await apiError(() => outsider.api.organizations.switch.mutate({ organization: theirs.id }));
+    expect(viaSwitch).toMatchObject({ code: 'ORGANIZATION_NOT_FOUND', status: 404, field: 'organization' });
+    // The outsider's own session is untouched.
+    expect((await outsider.api.auth.me.query({})).activeOrganization?.id).not.toBe(theirs.id);
+  });
+});
+
+describe('errors', () => {
+  it('answers EMAIL_TAKEN, on the email field, for a second sign-up with the same email', async () => {
+    const { email } = await signUp('taken');
+    const error = await apiError(() =>
+      client().auth.signUp.mutate({ email, password: 'another good password', name: 'Again' }),
+    );
+    expect(error).toMatchObject({ code: 'EMAIL_TAKEN', status: 409, field: 'email' });
+  });
+
+  it('answers VALIDATION_FAILED, with the field and the issues, for a bad email', async () => {
+    const error = await apiError(() =>
+      client().auth.signUp.mutate({ email: 'not-an-email', password: PASSWORD, name: 'Bad' }),
+    );
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, field: 'email' });
+    expect(error.issues).toEqual([expect.objectContaining({ path: 'email', message: expect.any(String) })]);
+  });
+
+  it('answers UNAUTHENTICATED without a token, and with a token the server does not know', async () => {
+    const anonymous = await apiError(() => client().auth.me.query({}));
+    expect(anonymous).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+
+    const unknown = await apiError(() => client({ token: 'not-a-session-token' }).organizations.list.query({}));
+    expect(unknown).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+  });
+
+  it('answers INVALID_CREDENTIALS for a wrong password', async () => {
+    const { email } = await signUp('wrong-password');
+    const error = await apiError(() => client().auth.signIn.mutate({ email, password: 'not the password' }));
+    expect(error).toMatchObject({ code: 'INVALID_CREDENTIALS', status: 401 });
+  });
+
+  it('answers NETWORK_ERROR when nothing listens at baseUrl', async () => {
+    // A port that was free a moment ago and is closed again.
+    const port = await new Promise<number>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(address)));
+      });
+    });
+    const error = await apiError(() =>
+      createStrictOpsClient({ baseUrl: `http://127.0.0.1:${port}` }).auth.me.query({}),
+    );
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
+  });
+});
