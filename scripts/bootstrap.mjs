@@ -111,7 +111,8 @@ if (command === 'start') {
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
   server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else if (command === 'test') {
-  run('pnpm', ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', ...rest], { env });
+  // --continue: one failing check does not hide the results of the others.
+  run('pnpm', ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', ...rest], { env });
 } else if (command === 'exec') {
   run(rest[0], rest.slice(1), { env });
 } else {

@@ -3,6 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { ApiDependencies } from '@strictops/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.ts';
+import { registerCredentialsInUrlGuard } from './plugins/credentials-in-url.ts';
 import { registerCrossSiteGuard } from './plugins/cross-site.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { healthPlugin } from './plugins/health.ts';
@@ -46,6 +47,7 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
 
   registerErrorHandler(app);
   await app.register(fastifyCookie);
+  registerCredentialsInUrlGuard(app);
   registerCrossSiteGuard(app, { allowedOrigins: [config.publicUrl] });
   await app.register(healthPlugin, { orm: dependencies.orm });
   await app.register(trpcPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });

@@ -245,3 +245,39 @@ describe('documentation and probes', () => {
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('credentials in URLs', () => {
+  it.each(['/auth/me?access_token=abc', '/organizations/current?x=sops_0123456789', '/trpc/auth.me?token=abc'])(
+    'refuses %s with 400',
+    async (url) => {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().data.errorCode).toBe('CREDENTIALS_IN_URL');
+    },
+  );
+});
+
+describe('API tokens over REST', () => {
+  it('creates a token, uses it with no organization header, revokes it, and it fails at once', async () => {
+    const user = await signUp(t.app, 'rest-token');
+    const auth = { authorization: `Bearer ${user.token}` };
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api-tokens',
+      headers: auth,
+      payload: { name: 'ci', scopes: ['read'], expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    });
+    expect(created.statusCode).toBe(200);
+    const { token, apiToken } = created.json();
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await t.app.inject({ method: 'GET', url: '/organizations/current', headers: bearer })).statusCode).toBe(
+      200,
+    );
+    expect((await t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer })).statusCode).toBe(403);
+    const revoked = await t.app.inject({ method: 'DELETE', url: `/api-tokens/${apiToken.id}`, headers: auth });
+    expect(revoked.statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/organizations/current', headers: bearer })).statusCode).toBe(
+      401,
+    );
+  });
+});

@@ -12,7 +12,7 @@ import { appRouter } from './root.ts';
 import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
 
-type Fixture = { organizationId: string; organizationSlug: string };
+type Fixture = { organizationId: string; organizationSlug: string; customerTokenId: string };
 
 /** A valid input for every procedure, as its legitimate caller would send it. */
 const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
@@ -28,6 +28,9 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'organizations.get': () => ({}),
   'organizations.update': () => ({ name: 'Renamed by the suite' }),
   'organizations.switch': (f) => ({ organization: f.organizationId }),
+  'apiTokens.create': () => ({ name: 'Sample', scopes: ['read'] }),
+  'apiTokens.list': () => ({}),
+  'apiTokens.revoke': (f) => ({ id: f.customerTokenId }),
 };
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>).map(
@@ -54,8 +57,15 @@ let outsiderToken: string;
 beforeAll(async () => {
   api = await createTestApi();
   const admin = await api.signUp('tenant-a-admin');
-  fixture = { organizationId: admin.organization.id, organizationSlug: admin.organization.slug };
   customerToken = (await api.memberOf(admin.organization.id, 'customer')).token;
+  const customerApiToken = await api
+    .call({ token: customerToken, organization: admin.organization.id })
+    .apiTokens.create({ name: 'customer token', scopes: ['read'] });
+  fixture = {
+    organizationId: admin.organization.id,
+    organizationSlug: admin.organization.slug,
+    customerTokenId: customerApiToken.apiToken.id,
+  };
   outsiderToken = (await api.signUp('tenant-b-admin')).token;
 });
 

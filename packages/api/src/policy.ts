@@ -1,4 +1,4 @@
-import type { Role } from '@strictops/db';
+import type { Role, TokenScope } from '@strictops/db';
 
 /**
  * The permission matrix (SPEC §4) as data: which membership roles may perform each action.
@@ -25,4 +25,35 @@ export type Permission = keyof typeof POLICY;
 
 export function can(role: Role, permission: Permission): boolean {
   return (POLICY[permission] as readonly Role[]).includes(role);
+}
+
+/**
+ * The scope an API token needs for each permission. A token acts for its creator, so it may do
+ * what both its scopes and its creator's current role allow.
+ */
+export const PERMISSION_SCOPE = {
+  'organization.read': 'read',
+  'organization.update': 'admin',
+  'organization.delete': 'admin',
+  'members.read': 'read',
+  'members.manage': 'admin',
+  'projects.read': 'read',
+  'projects.write': 'write',
+  'projects.delete': 'admin',
+  'deployments.create': 'deploy',
+  'integrations.manage': 'admin',
+  'alertChannels.manage': 'admin',
+  'apiTokens.create': 'admin',
+  'apiTokens.manageAll': 'admin',
+  'audit.read': 'admin',
+} as const satisfies Record<Permission, TokenScope>;
+
+/** The scopes a role may put on a token it creates: never more than the role itself may do. */
+export const GRANTABLE_SCOPES = {
+  strictops_admin: ['read', 'write', 'deploy', 'admin'],
+  customer: ['read', 'write', 'deploy'],
+} as const satisfies Record<Role, readonly TokenScope[]>;
+
+export function tokenAllows(scopes: readonly TokenScope[], permission: Permission): boolean {
+  return scopes.includes(PERMISSION_SCOPE[permission]);
 }

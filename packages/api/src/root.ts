@@ -1,9 +1,11 @@
+import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { authRouter } from './auth/auth.router.ts';
 import { organizationsRouter } from './organizations/organizations.router.ts';
 import { router } from './trpc/init.ts';
 
 export const appRouter = router({
   auth: authRouter,
+  apiTokens: apiTokensRouter,
   organizations: organizationsRouter,
 });
 

@@ -53,3 +53,22 @@ export async function resolveActiveOrganization(
   await em.nativeUpdate(Session, { id: caller.sessionId }, { activeOrganizationId: oldest.organization.id });
   return { organization: oldest.organization, membership: oldest };
 }
+
+/**
+ * An API token acts in its own organization only: a header naming any other is NOT_FOUND. Its
+ * rights follow its creator's membership as it is now, so a creator who was removed leaves the
+ * token with nothing.
+ */
+export async function resolveTokenOrganization(
+  em: EntityManager,
+  token: { userId: string; organizationId: string; requested: string | null },
+): Promise<ActiveOrganization> {
+  const membership = await membershipOf(em, token.userId, token.organizationId);
+  if (!membership)
+    throw new AppError('UNAUTHENTICATED', 'This token’s creator is no longer a member of its organization');
+  if (token.requested) {
+    const key = token.requested.trim().toLowerCase();
+    if (key !== membership.organization.id && key !== membership.organization.slug) throw notFound();
+  }
+  return { organization: membership.organization, membership };
+}

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { enterOrganization, TENANT_FILTER, USER_SETTING } from '@strictops/db';
+import { markTokenUsed } from '../api-tokens/api-tokens.service.ts';
 import type { Actor, AuditScope, RequestOrigin } from '../audit/audit.service.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { resolveActiveOrganization } from '../organizations/active-organization.ts';
-import { can } from '../policy.ts';
+import { resolveActiveOrganization, resolveTokenOrganization } from '../organizations/active-organization.ts';
+import { can, PERMISSION_SCOPE, tokenAllows } from '../policy.ts';
 import type { ApiDependencies } from './context.ts';
 import { toTRPCError } from './error-format.ts';
 import { t } from './init.ts';
@@ -46,38 +47,65 @@ async function inTransaction<T extends { ok: boolean }>(em: EntityManager, run: 
 }
 
 /**
- * A signed-in caller, with no organization chosen: their own account and sessions. The procedure
- * runs in one transaction that carries the caller's id (`app.user_id`), which lets row-level
- * security show them their own memberships and nothing else of any organization.
+ * Any authenticated caller: a session or an API token. The rest of the procedure runs in one
+ * transaction that carries the acting user's id (`app.user_id`), which lets row-level security
+ * show them their own memberships and nothing else of any organization.
  */
-export const authedProcedure = baseProcedure.use(async ({ ctx, next }) => {
+const callerProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx.em, ctx.request, ctx.response);
-  if (!caller) throw new AppError('UNAUTHENTICATED', 'Sign in first: send a session token or cookie');
+  if (!caller) throw new AppError('UNAUTHENTICATED', 'Sign in first: send a session token, a cookie or an API token');
   if (ctx.rowLevelSecurity !== false) ctx.em.setSessionContext({ variables: { [USER_SETTING]: caller.user.id } });
-  const actor: Actor = { type: 'user', id: caller.user.id, display: caller.user.email };
+  const actor: Actor =
+    caller.type === 'api_token'
+      ? { type: 'api_token', id: caller.token.id, display: `${caller.token.name} (token of ${caller.user.email})` }
+      : { type: 'user', id: caller.user.id, display: caller.user.email };
   return inTransaction(ctx.em, (em) => next({ ctx: { caller, actor, em } }));
 });
 
 /**
- * A member acting inside one organization. Resolves the organization and the caller's membership,
- * checks the procedure's `meta.permission` against the policy, and scopes the request's
- * transaction to that organization: the tenant filter and `app.organization_id`, which the
- * row-level security policies read. Every procedure on tenant data is built from this, so no
- * handler can forget the scope, and a handler that tries to step outside it finds nothing.
+ * A signed-in person acting on their own account: sessions, their list of organizations. API
+ * tokens are refused here: a token belongs to one organization and cannot sign in or out.
  */
-export const orgProcedure = authedProcedure.use(async ({ ctx, meta, path, next }) => {
+export const authedProcedure = callerProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.type !== 'session') {
+    throw new AppError('TOKEN_NOT_ALLOWED', 'This procedure needs a signed-in session, not an API token');
+  }
+  return next({ ctx: { caller: ctx.caller } });
+});
+
+/**
+ * A member acting inside one organization, by session or API token. Resolves the organization and
+ * the acting user's current membership, checks the procedure's `meta.permission` against the policy
+ * (and, for a token, against its scopes), and scopes the request's transaction to that
+ * organization: the tenant filter and `app.organization_id`, which the row-level security policies
+ * read. Every procedure on tenant data is built from this, so no handler can forget the scope, and
+ * a handler that tries to step outside it finds nothing.
+ */
+export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, next }) => {
   if (!meta?.permission) throw new Error(`Procedure ${path} is an organization procedure without a permission`);
-  const { organization, membership } = await resolveActiveOrganization(ctx.em, {
-    userId: ctx.caller.user.id,
-    sessionId: ctx.caller.session.id,
-    activeOrganizationId: ctx.caller.session.activeOrganizationId,
-    requested: ctx.request.organization,
-  });
+  const { caller } = ctx;
+  const { organization, membership } =
+    caller.type === 'api_token'
+      ? await resolveTokenOrganization(ctx.em, {
+          userId: caller.user.id,
+          organizationId: caller.token.organizationId,
+          requested: ctx.request.organization,
+        })
+      : await resolveActiveOrganization(ctx.em, {
+          userId: caller.user.id,
+          sessionId: caller.session.id,
+          activeOrganizationId: caller.session.activeOrganizationId,
+          requested: ctx.request.organization,
+        });
   if (!can(membership.role, meta.permission)) {
     throw new AppError('PERMISSION_DENIED', `Your role (${membership.role}) may not do this: needs ${meta.permission}`);
   }
+  if (caller.type === 'api_token' && !tokenAllows(caller.token.scopes, meta.permission)) {
+    throw new AppError('PERMISSION_DENIED', `This token lacks the "${PERMISSION_SCOPE[meta.permission]}" scope`);
+  }
   if (ctx.rowLevelSecurity === false) ctx.em.setFilterParams(TENANT_FILTER, { organizationId: organization.id });
   else await enterOrganization(ctx.em, organization.id);
+  if (caller.type === 'api_token') await markTokenUsed(ctx.em, caller.token);
   const audit: AuditScope = { organizationId: organization.id, actor: ctx.actor, origin: ctx.origin };
   return next({ ctx: { organization, membership, audit } });
 });

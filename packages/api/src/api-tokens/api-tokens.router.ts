@@ -1,0 +1,59 @@
+import { can } from '../policy.ts';
+import { router } from '../trpc/init.ts';
+import { orgProcedure } from '../trpc/procedures.ts';
+import {
+  ApiTokenDto,
+  ApiTokenListDto,
+  CreateApiTokenInput,
+  CreatedApiTokenDto,
+  ListApiTokensInput,
+  RevokeApiTokenInput,
+} from './api-tokens.schemas.ts';
+import * as apiTokens from './api-tokens.service.ts';
+
+const tags = ['api tokens'];
+
+type ManagerContext = { caller: { user: { id: string } }; membership: { role: 'strictops_admin' | 'customer' } };
+const managerOf = (ctx: ManagerContext) => ({
+  userId: ctx.caller.user.id,
+  role: ctx.membership.role,
+  manageAll: can(ctx.membership.role, 'apiTokens.manageAll'),
+});
+
+export const apiTokensRouter = router({
+  create: orgProcedure
+    .meta({
+      permission: 'apiTokens.create',
+      openapi: { method: 'POST', path: '/api-tokens', tags, summary: 'Create an API token (its secret is shown once)' },
+    })
+    .input(CreateApiTokenInput)
+    .output(CreatedApiTokenDto)
+    .mutation(({ ctx, input }) =>
+      apiTokens.createApiToken(ctx.em, { audit: ctx.audit, creator: managerOf(ctx), input }),
+    ),
+
+  list: orgProcedure
+    .meta({
+      permission: 'apiTokens.create',
+      openapi: { method: 'GET', path: '/api-tokens', tags, summary: 'API tokens: all (admin) or your own' },
+    })
+    .input(ListApiTokensInput)
+    .output(ApiTokenListDto)
+    .query(({ ctx, input }) => apiTokens.listApiTokens(ctx.em, { manager: managerOf(ctx), ...input })),
+
+  revoke: orgProcedure
+    .meta({
+      permission: 'apiTokens.create',
+      openapi: {
+        method: 'DELETE',
+        path: '/api-tokens/{id}',
+        tags,
+        summary: 'Revoke an API token (admin: any; others: own)',
+      },
+    })
+    .input(RevokeApiTokenInput)
+    .output(ApiTokenDto)
+    .mutation(({ ctx, input }) =>
+      apiTokens.revokeApiToken(ctx.em, { audit: ctx.audit, manager: managerOf(ctx), id: input.id }),
+    ),
+});

@@ -1,0 +1,114 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiToken, type Role, type TokenScope, User } from '@strictops/db';
+import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { AppError } from '../errors.ts';
+import { GRANTABLE_SCOPES } from '../policy.ts';
+import { displayParts, generateToken, hashToken } from './token-format.ts';
+
+const view = (token: ApiToken) => ({
+  id: token.id,
+  name: token.name,
+  prefix: token.prefix,
+  lastFour: token.lastFour,
+  scopes: token.scopes,
+  createdBy: { id: token.createdBy.id, email: token.createdBy.email },
+  createdAt: token.createdAt,
+  expiresAt: token.expiresAt,
+  lastUsedAt: token.lastUsedAt,
+  revokedAt: token.revokedAt,
+});
+
+/** Who is asking: the acting user, their role here, and whether they may manage everyone's tokens. */
+export type TokenManager = { userId: string; role: Role; manageAll: boolean };
+
+/**
+ * Mints a token for the active organization, bound to its creator. Its scopes can never exceed
+ * what the creator's role allows; the secret is returned once and only its hash is kept.
+ */
+export async function createApiToken(
+  em: EntityManager,
+  {
+    audit,
+    creator,
+    input,
+  }: {
+    audit: AuditScope;
+    creator: TokenManager;
+    input: { name: string; scopes: TokenScope[]; expiresAt?: Date };
+  },
+) {
+  const grantable: readonly TokenScope[] = GRANTABLE_SCOPES[creator.role];
+  const excess = input.scopes.filter((scope) => !grantable.includes(scope));
+  if (excess.length) {
+    throw new AppError('PERMISSION_DENIED', `Your role (${creator.role}) cannot grant: ${excess.join(', ')}`, {
+      field: 'scopes',
+    });
+  }
+  const secret = generateToken();
+  const token = em.create(ApiToken, {
+    organization: audit.organizationId,
+    name: input.name,
+    ...displayParts(secret),
+    secretHash: hashToken(secret),
+    scopes: input.scopes,
+    createdBy: await em.findOneOrFail(User, { id: creator.userId }),
+    expiresAt: input.expiresAt ?? null,
+    lastUsedAt: null,
+    revokedAt: null,
+  });
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: 'api_token.created',
+    target: { type: 'api_token', id: token.id, display: token.name },
+    changes: { scopes: { after: input.scopes }, expiresAt: { after: input.expiresAt ?? null } },
+  });
+  return { token: secret, apiToken: view(token) };
+}
+
+/** Admins see every token of the organization; anyone else, their own. Newest first. */
+export async function listApiTokens(
+  em: EntityManager,
+  { manager, cursor, limit }: { manager: TokenManager; cursor?: string; limit: number },
+) {
+  const tokens = await em.find(
+    ApiToken,
+    {
+      ...(manager.manageAll ? {} : { createdBy: manager.userId }),
+      ...(cursor ? { id: { $lt: cursor } } : {}),
+    },
+    { orderBy: { id: 'desc' }, limit: limit + 1, populate: ['createdBy'] },
+  );
+  const page = tokens.slice(0, limit);
+  return { items: page.map(view), nextCursor: tokens.length > limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+/** Revokes a token; it fails on its very next request. Someone else's token is not found, unless you manage all. */
+export async function revokeApiToken(
+  em: EntityManager,
+  { audit, manager, id }: { audit: AuditScope; manager: TokenManager; id: string },
+) {
+  const token = await em.findOne(
+    ApiToken,
+    { id, ...(manager.manageAll ? {} : { createdBy: manager.userId }) },
+    { populate: ['createdBy'] },
+  );
+  if (!token) throw new AppError('NOT_FOUND', 'API token not found', { field: 'id' });
+  if (!token.revokedAt) {
+    token.revokedAt = new Date();
+    await em.flush();
+    await recordAuditEvent(em, audit, {
+      action: 'api_token.revoked',
+      target: { type: 'api_token', id: token.id, display: token.name },
+    });
+  }
+  return view(token);
+}
+
+// One write a minute per token is plenty to answer "is this token still used?".
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Notes a token's use, at most once a minute, inside the request's organization scope. */
+export async function markTokenUsed(em: EntityManager, token: { id: string; lastUsedAt: Date | null }) {
+  if (token.lastUsedAt && Date.now() - token.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+  await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: new Date() });
+}
