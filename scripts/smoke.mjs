@@ -46,8 +46,15 @@ if (me.activeOrganization?.role !== 'strictops_admin') fail(`/auth/me answered $
 const docs = await fetch(`${base}/docs/`);
 if (docs.status !== 200) fail(`/docs answered ${docs.status}`);
 
+// SIGTERM to the whole process group, as a process manager stopping `npm start` would: npm itself
+// ends by the signal, the server underneath shuts down cleanly and must let go of its port.
 process.kill(-server.pid, 'SIGTERM');
-const code = await new Promise((resolve) => server.on('exit', resolve));
+const [code, signal] = await new Promise((resolve) => server.on('exit', (c, s) => resolve([c, s])));
+if (code !== 0 && signal !== 'SIGTERM') fail(`npm start ended with ${code ?? signal} after SIGTERM`);
+const deadline2 = Date.now() + 10_000;
+while (await fetch(`${base}/healthz`).then(() => true, () => false)) {
+  if (Date.now() > deadline2) fail('the server still answers 10 s after SIGTERM');
+  await new Promise((r) => setTimeout(r, 100));
+}
 rmSync(dataDir, { recursive: true, force: true });
-if (code !== 0) fail(`npm start exited ${code} after SIGTERM`);
 console.log(`smoke: npm start served ${me.activeOrganization.name} on the embedded database, and stopped cleanly`);

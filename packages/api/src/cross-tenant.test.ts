@@ -5,6 +5,8 @@
  * anonymous gets UNAUTHORIZED, and none of those calls changes anything. A new procedure fails the
  * first test until it is given a sample input below.
  */
+
+import { AuditEvent } from '@strictops/db';
 import type { AnyProcedure } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { can } from './policy.ts';
@@ -31,6 +33,8 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'apiTokens.create': () => ({ name: 'Sample', scopes: ['read'] }),
   'apiTokens.list': () => ({}),
   'apiTokens.revoke': (f) => ({ id: f.customerTokenId }),
+  'auditEvents.list': () => ({ limit: 10 }),
+  'auditEvents.verify': () => ({}),
 };
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>).map(
@@ -54,18 +58,25 @@ let fixture: Fixture;
 let customerToken: string;
 let outsiderToken: string;
 
-beforeAll(async () => {
-  api = await createTestApi();
-  const admin = await api.signUp('tenant-a-admin');
-  customerToken = (await api.memberOf(admin.organization.id, 'customer')).token;
+/** An organization with an admin, a customer and a token of the customer's, as the samples need. */
+async function buildFixture(admin: { token: string; organization: { id: string; slug: string } }) {
+  const customer = await api.memberOf(admin.organization.id, 'customer');
   const customerApiToken = await api
-    .call({ token: customerToken, organization: admin.organization.id })
+    .call({ token: customer.token, organization: admin.organization.id })
     .apiTokens.create({ name: 'customer token', scopes: ['read'] });
-  fixture = {
+  const fixture: Fixture = {
     organizationId: admin.organization.id,
     organizationSlug: admin.organization.slug,
     customerTokenId: customerApiToken.apiToken.id,
   };
+  return { fixture, customerToken: customer.token };
+}
+
+beforeAll(async () => {
+  api = await createTestApi();
+  const built = await buildFixture(await api.signUp('tenant-a-admin'));
+  fixture = built.fixture;
+  customerToken = built.customerToken;
   outsiderToken = (await api.signUp('tenant-b-admin')).token;
 });
 
@@ -120,5 +131,54 @@ describe('cross-tenant suite', () => {
         expect(await snapshotOrganization(api.orm, fixture.organizationId)).toEqual(before);
       }
     });
+  });
+});
+
+/**
+ * Mutations that change the caller's own account (their sessions, which organization is active)
+ * rather than an organization's data: there is no organization whose log they belong in.
+ */
+const ACCOUNT_LEVEL_MUTATIONS = new Set([
+  'auth.signIn',
+  'auth.signOut',
+  'auth.signOutEverywhere',
+  'auth.revokeSession',
+  'organizations.switch',
+]);
+
+/** Mutations whose event lands in the organization they create: how to find it from the result. */
+const CREATED_ORGANIZATION: Record<string, (result: unknown, api: TestApi) => Promise<string>> = {
+  'auth.signUp': async (result, api) => {
+    const { user } = result as { user: { id: string } };
+    const memberships = await api.asUser(user.id, (em) =>
+      em.execute('select organization_id from "membership" where user_id = ?', [user.id]),
+    );
+    return (memberships[0] as { organization_id: string }).organization_id;
+  },
+  'organizations.create': async (result) => (result as { id: string }).id,
+};
+
+describe('every mutation writes an audit event', () => {
+  const mutations = procedures.filter((p) => p.type === 'mutation' && !ACCOUNT_LEVEL_MUTATIONS.has(p.path));
+
+  it.each(mutations.map((p) => p.path))('%s', async (path) => {
+    const admin = await api.signUp('audited-admin');
+    const { fixture: own } = await buildFixture(admin);
+    const count = (organizationId: string) =>
+      api.inOrganization(organizationId, (em) => em.count(AuditEvent, { outcome: 'success' }));
+    const before = await count(own.organizationId);
+    const result = await invoke(
+      api,
+      path,
+      { token: admin.token, organization: own.organizationId },
+      SAMPLE_INPUTS[path]?.(own),
+    );
+    const created = CREATED_ORGANIZATION[path];
+    if (created) {
+      const organizationId = await created(result, api);
+      expect(await count(organizationId)).toBeGreaterThan(0);
+    } else {
+      expect(await count(own.organizationId)).toBeGreaterThan(before);
+    }
   });
 });

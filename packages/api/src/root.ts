@@ -1,4 +1,5 @@
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
+import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
 import { organizationsRouter } from './organizations/organizations.router.ts';
 import { router } from './trpc/init.ts';
@@ -6,6 +7,7 @@ import { router } from './trpc/init.ts';
 export const appRouter = router({
   auth: authRouter,
   apiTokens: apiTokensRouter,
+  auditEvents: auditEventsRouter,
   organizations: organizationsRouter,
 });
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type ActorType, AuditEvent, type AuditOutcome } from '@strictops/db';
+import { type ActorType, AuditCheckpoint, AuditEvent, type AuditOutcome, uuidv7 } from '@strictops/db';
+import { eventHash } from './audit-chain.ts';
 
 /** Who did something: a signed-in user, an API token, an internal service or the system itself. */
 export type Actor = { type: ActorType; id: string; display: string };
@@ -36,11 +37,23 @@ export function diff<T extends Record<string, unknown>>(before: T, after: Partia
 
 /**
  * The one way to record an audit event. It writes with `em`, so inside the request's transaction
- * the event commits with the change it records, or not at all.
+ * the event commits with the change it records, or not at all. Each organization's events form a
+ * hash chain: the organization's chain lock (held until the transaction ends) makes appends to one
+ * chain take turns, so every event names the true predecessor.
  */
 export async function recordAuditEvent(em: EntityManager, scope: AuditScope, entry: AuditEntry): Promise<void> {
-  em.create(AuditEvent, {
-    organization: scope.organizationId,
+  const organizationId = scope.organizationId;
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended('audit:' || ?, 0))`, [organizationId]);
+  const [last] = await em.execute<{ hash: string }[]>(
+    'select hash from "audit_event" where organization_id = ? order by seq desc limit 1',
+    [organizationId],
+  );
+  const prevHash =
+    last?.hash ?? (await em.findOne(AuditCheckpoint, { organization: organizationId }))?.lastPurgedHash ?? null;
+  const fields = {
+    id: uuidv7(),
+    organizationId,
+    occurredAt: new Date(),
     actorType: scope.actor.type,
     actorId: scope.actor.id,
     actorDisplay: scope.actor.display,
@@ -53,6 +66,9 @@ export async function recordAuditEvent(em: EntityManager, scope: AuditScope, ent
     userAgent: scope.origin.userAgent,
     requestId: scope.origin.requestId,
     outcome: entry.outcome ?? 'success',
-  });
+    prevHash,
+  };
+  const { organizationId: _organizationId, ...columns } = fields;
+  em.create(AuditEvent, { ...columns, organization: organizationId, hash: eventHash(fields) });
   await em.flush();
 }

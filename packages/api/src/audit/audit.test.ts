@@ -1,5 +1,5 @@
 import { AuditEvent } from '@strictops/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 import { diff } from './audit.service.ts';
 
@@ -67,5 +67,91 @@ describe('audit events', () => {
       name: { before: 'a', after: 'b' },
       secretHash: { before: '[redacted]', after: '[redacted]' },
     });
+  });
+});
+
+describe('hash chain', () => {
+  it('links every event to its predecessor and verifies', async () => {
+    const user = await api.signUp('chain');
+    for (const name of ['One', 'Two', 'Three']) await api.call({ token: user.token }).organizations.update({ name });
+    const events = await eventsOf(user.organization.id);
+    expect(events[0]?.prevHash).toBeNull();
+    for (let i = 1; i < events.length; i++) expect(events[i]?.prevHash).toBe(events[i - 1]?.hash);
+    expect(await api.call({ token: user.token }).auditEvents.verify({})).toEqual({
+      ok: true,
+      checked: 4,
+      firstBroken: null,
+    });
+  });
+
+  // Guards tamper evidence: an edit made straight in the database is found, at the edited event.
+  it('reports the first broken link after a direct edit of one row', async () => {
+    const user = await api.signUp('tamper');
+    for (const name of ['A', 'B', 'C']) await api.call({ token: user.token }).organizations.update({ name });
+    const events = await eventsOf(user.organization.id);
+    const victim = events[2];
+    // Only the owner can touch audit rows; the test steps up to it for this one statement.
+    await api.inOrganization(user.organization.id, async (em) => {
+      await em.execute('set local role postgres');
+      await em.execute(`update "audit_event" set actor_display = 'someone else' where id = ?`, [victim?.id]);
+    });
+    const verification = await api.call({ token: user.token }).auditEvents.verify({});
+    expect(verification).toMatchObject({ ok: false, checked: 2, firstBroken: { id: victim?.id } });
+    expect(verification.firstBroken?.reason).toMatch(/content/);
+  });
+
+  it.skipIf(inject('embeddedDatabase'))('keeps one chain under concurrent writes (real PostgreSQL only)', async () => {
+    const user = await api.signUp('concurrent-chain');
+    await Promise.all(
+      ['p', 'q', 'r', 's', 't', 'u'].map((name) => api.call({ token: user.token }).organizations.update({ name })),
+    );
+    expect(await api.call({ token: user.token }).auditEvents.verify({})).toMatchObject({ ok: true, checked: 7 });
+  });
+});
+
+describe('auditEvents.list', () => {
+  it('pages newest first and filters by action, actor and target', async () => {
+    const user = await api.signUp('lister');
+    for (const name of ['L1', 'L2', 'L3']) await api.call({ token: user.token }).organizations.update({ name });
+    const call = api.call({ token: user.token }).auditEvents;
+    const first = await call.list({ limit: 2 });
+    expect(first.items.map((e) => e.action)).toEqual(['organization.updated', 'organization.updated']);
+    expect(first.items[0]?.changes).toEqual({ name: { before: 'L2', after: 'L3' } });
+    const second = await call.list({ limit: 2, cursor: first.nextCursor ?? undefined });
+    expect(second.items.map((e) => e.action)).toEqual(['organization.updated', 'organization.created']);
+    expect(second.nextCursor).toBeNull();
+    expect((await call.list({ action: 'organization.created' })).items).toHaveLength(1);
+    expect((await call.list({ actorId: user.user.id })).items).toHaveLength(4);
+    expect((await call.list({ targetType: 'organization', targetId: user.organization.id })).items).toHaveLength(4);
+    expect((await call.list({ from: new Date(Date.now() + 60_000) })).items).toHaveLength(0);
+    await expectError(call.list({ cursor: 'abc' }), 'VALIDATION_FAILED');
+    await expectError(call.list({ limit: 201 }), 'VALIDATION_FAILED');
+  });
+
+  it('is for admins only', async () => {
+    const admin = await api.signUp('audit-admin');
+    const customer = await api.memberOf(admin.organization.id, 'customer');
+    await expectError(
+      api.call({ token: customer.token, organization: admin.organization.id }).auditEvents.list({}),
+      'PERMISSION_DENIED',
+    );
+  });
+});
+
+describe('denied attempts', () => {
+  it('are recorded with outcome denied, one a minute however many there are', async () => {
+    const admin = await api.signUp('denier');
+    const customer = await api.memberOf(admin.organization.id, 'customer');
+    const asCustomer = () => api.call({ token: customer.token, organization: admin.organization.id });
+    for (let i = 0; i < 5; i++)
+      await expectError(asCustomer().organizations.update({ name: 'x' }), 'PERMISSION_DENIED');
+    const denied = (await api.call({ token: admin.token }).auditEvents.list({ action: 'permission.denied' })).items;
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({
+      outcome: 'denied',
+      actor: { type: 'user', id: customer.user.id },
+      target: { type: 'procedure', id: 'organizations.update' },
+    });
+    expect((await api.call({ token: admin.token }).auditEvents.verify({})).ok).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { enterOrganization, TENANT_FILTER, USER_SETTING } from '@strictops/db';
 import { markTokenUsed } from '../api-tokens/api-tokens.service.ts';
 import type { Actor, AuditScope, RequestOrigin } from '../audit/audit.service.ts';
+import { recordDenial } from '../audit/audit-log.service.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
 import { resolveActiveOrganization, resolveTokenOrganization } from '../organizations/active-organization.ts';
@@ -59,8 +60,28 @@ const callerProcedure = baseProcedure.use(async ({ ctx, next }) => {
     caller.type === 'api_token'
       ? { type: 'api_token', id: caller.token.id, display: `${caller.token.name} (token of ${caller.user.email})` }
       : { type: 'user', id: caller.user.id, display: caller.user.email };
-  return inTransaction(ctx.em, (em) => next({ ctx: { caller, actor, em } }));
+  const result = await inTransaction(ctx.em, (em) => next({ ctx: { caller, actor, em } }));
+  const denial = result.ok ? undefined : denials.get(result.error.cause as object);
+  if (denial) await recordDenialAfterRollback(ctx.em, denial);
+  return result;
 });
+
+type Denial = { scope: AuditScope; procedure: string; rowLevelSecurity: boolean };
+
+/** Refusals to record once the request's transaction has rolled back (they would vanish with it). */
+const denials = new WeakMap<object, Denial>();
+
+async function recordDenialAfterRollback(em: EntityManager, denial: Denial) {
+  try {
+    await em.transactional(async (tx) => {
+      if (denial.rowLevelSecurity) await enterOrganization(tx, denial.scope.organizationId);
+      else tx.setFilterParams(TENANT_FILTER, { organizationId: denial.scope.organizationId });
+      await recordDenial(tx, denial.scope, denial.procedure);
+    });
+  } catch {
+    // The caller gets their PERMISSION_DENIED either way; failing to note it must not replace it.
+  }
+}
 
 /**
  * A signed-in person acting on their own account: sessions, their list of organizations. API
@@ -97,15 +118,20 @@ export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, next }
           activeOrganizationId: caller.session.activeOrganizationId,
           requested: ctx.request.organization,
         });
+  const audit: AuditScope = { organizationId: organization.id, actor: ctx.actor, origin: ctx.origin };
+  const deny = (message: string) => {
+    const error = new AppError('PERMISSION_DENIED', message);
+    denials.set(error, { scope: audit, procedure: path, rowLevelSecurity: ctx.rowLevelSecurity !== false });
+    return error;
+  };
   if (!can(membership.role, meta.permission)) {
-    throw new AppError('PERMISSION_DENIED', `Your role (${membership.role}) may not do this: needs ${meta.permission}`);
+    throw deny(`Your role (${membership.role}) may not do this: needs ${meta.permission}`);
   }
   if (caller.type === 'api_token' && !tokenAllows(caller.token.scopes, meta.permission)) {
-    throw new AppError('PERMISSION_DENIED', `This token lacks the "${PERMISSION_SCOPE[meta.permission]}" scope`);
+    throw deny(`This token lacks the "${PERMISSION_SCOPE[meta.permission]}" scope`);
   }
   if (ctx.rowLevelSecurity === false) ctx.em.setFilterParams(TENANT_FILTER, { organizationId: organization.id });
   else await enterOrganization(ctx.em, organization.id);
   if (caller.type === 'api_token') await markTokenUsed(ctx.em, caller.token);
-  const audit: AuditScope = { organizationId: organization.id, actor: ctx.actor, origin: ctx.origin };
   return next({ ctx: { organization, membership, audit } });
 });

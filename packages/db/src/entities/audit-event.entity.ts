@@ -34,8 +34,19 @@ export const AuditEvent = defineEntity({
     userAgent: p.string().length(512).strictNullable(),
     requestId: p.string().length(128).strictNullable(),
     outcome: p.enum(AUDIT_OUTCOMES).default('success'),
+    // The organization's hash chain: each event stores its predecessor's hash and its own, over
+    // every field above, in the order of `seq`, which the database assigns at insert while the
+    // organization's chain lock is held.
+    seq: p.bigint('number').autoincrement(),
+    prevHash: p.string().length(64).strictNullable(),
+    hash: p.string().length(64),
   },
-  indexes: [{ properties: ['organization', 'occurredAt'] }],
+  indexes: [
+    { properties: ['organization', 'occurredAt'] },
+    { properties: ['organization', 'seq'] },
+    { properties: ['organization', 'actorId'] },
+    { properties: ['organization', 'targetType', 'targetId'] },
+  ],
   ...organizationOwned,
 });
 

@@ -1,4 +1,5 @@
 import { ApiToken } from './api-token.entity.ts';
+import { AuditCheckpoint } from './audit-checkpoint.entity.ts';
 import { AuditEvent } from './audit-event.entity.ts';
 import { Membership } from './membership.entity.ts';
 import { Organization } from './organization.entity.ts';
@@ -6,6 +7,7 @@ import { Session } from './session.entity.ts';
 import { User } from './user.entity.ts';
 
 export { API_TOKEN_HASH_SETTING, ApiToken, TOKEN_SCOPES, type TokenScope } from './api-token.entity.ts';
+export { AuditCheckpoint } from './audit-checkpoint.entity.ts';
 export {
   ACTOR_TYPES,
   type ActorType,
@@ -18,4 +20,4 @@ export { Organization, TIERS, type Tier } from './organization.entity.ts';
 export { Session } from './session.entity.ts';
 export { User } from './user.entity.ts';
 
-export const entities = [User, Session, Organization, Membership, AuditEvent, ApiToken];
+export const entities = [User, Session, Organization, Membership, AuditEvent, ApiToken, AuditCheckpoint];

@@ -38,6 +38,7 @@ export class Migration20261128104143_foundation extends Migration {
     this.addSql(`grant select, insert, update, delete on all tables in schema public to strictops_app;`);
     this.addSql(`revoke all on mikro_orm_migrations from strictops_app;`);
     this.addSql(`alter default privileges in schema public grant select, insert, update, delete on tables to strictops_app;`);
+    this.addSql(`alter default privileges in schema public grant usage, select on sequences to strictops_app;`);
     // Lets an owner login step down with `set role strictops_app` (needless, but harmless, for a superuser).
     this.addSql(`grant strictops_app to current_user;`);
   }

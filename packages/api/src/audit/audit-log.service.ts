@@ -1,0 +1,149 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditCheckpoint, AuditEvent } from '@strictops/db';
+import type { AuditScope } from './audit.service.ts';
+import { recordAuditEvent } from './audit.service.ts';
+import { eventHash } from './audit-chain.ts';
+
+export type AuditEventFilter = {
+  actorId?: string;
+  action?: string;
+  targetType?: string;
+  targetId?: string;
+  from?: Date;
+  to?: Date;
+  /** The `seq` of the last event of the previous page. */
+  cursor?: string;
+  limit: number;
+};
+
+const view = (e: AuditEvent) => ({
+  id: e.id,
+  seq: String(e.seq),
+  occurredAt: e.occurredAt,
+  actor: { type: e.actorType, id: e.actorId, display: e.actorDisplay },
+  action: e.action,
+  target: { type: e.targetType, id: e.targetId, display: e.targetDisplay },
+  changes: e.changes ?? null,
+  context: { ip: e.ip, userAgent: e.userAgent, requestId: e.requestId },
+  outcome: e.outcome,
+  hash: e.hash,
+  prevHash: e.prevHash,
+});
+
+/**
+ * Newest first, keyset-paginated on (organization, seq), so a page costs the same at the millionth
+ * event as at the first.
+ */
+export async function listAuditEvents(em: EntityManager, filter: AuditEventFilter) {
+  const occurredAt = {
+    ...(filter.from ? { $gte: filter.from } : {}),
+    ...(filter.to ? { $lt: filter.to } : {}),
+  };
+  const events = await em.find(
+    AuditEvent,
+    {
+      ...(filter.actorId ? { actorId: filter.actorId } : {}),
+      ...(filter.action ? { action: filter.action } : {}),
+      ...(filter.targetType ? { targetType: filter.targetType } : {}),
+      ...(filter.targetId ? { targetId: filter.targetId } : {}),
+      ...(filter.from || filter.to ? { occurredAt } : {}),
+      ...(filter.cursor ? { seq: { $lt: Number(filter.cursor) } } : {}),
+    },
+    { orderBy: { seq: 'desc' }, limit: filter.limit + 1 },
+  );
+  const page = events.slice(0, filter.limit);
+  return { items: page.map(view), nextCursor: events.length > filter.limit ? String(page.at(-1)?.seq) : null };
+}
+
+type EventRow = {
+  id: string;
+  organization_id: string;
+  seq: string;
+  occurred_iso: string;
+  actor_type: string;
+  actor_id: string;
+  actor_display: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  target_display: string | null;
+  changes: unknown;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  outcome: string;
+  prev_hash: string | null;
+  hash: string;
+};
+
+const BATCH = 1000;
+
+/**
+ * Walks the organization's chain in order and reports the first broken link: an event whose
+ * content no longer matches its hash, or whose predecessor is not the one it names. The walk
+ * starts from the retention purge's checkpoint, when there is one.
+ */
+export async function verifyAuditChain(em: EntityManager, organizationId: string) {
+  const checkpoint = await em.findOne(AuditCheckpoint, { organization: organizationId });
+  let expectedPrev: string | null = checkpoint?.lastPurgedHash ?? null;
+  let afterSeq = checkpoint ? String(checkpoint.lastPurgedSeq) : '0';
+  let checked = 0;
+  for (;;) {
+    const rows = await em.execute<EventRow[]>(
+      `select *, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_iso
+         from "audit_event" where organization_id = ? and seq > ? order by seq limit ?`,
+      [organizationId, afterSeq, BATCH],
+    );
+    for (const row of rows) {
+      const broken = (reason: string) => ({
+        ok: false as const,
+        checked,
+        firstBroken: { id: row.id, seq: String(row.seq), reason },
+      });
+      if (row.prev_hash !== expectedPrev) return broken('its predecessor is missing or was replaced');
+      const recomputed = eventHash({
+        id: row.id,
+        organizationId: row.organization_id,
+        occurredAt: new Date(row.occurred_iso),
+        actorType: row.actor_type,
+        actorId: row.actor_id,
+        actorDisplay: row.actor_display,
+        action: row.action,
+        targetType: row.target_type,
+        targetId: row.target_id,
+        targetDisplay: row.target_display,
+        changes: typeof row.changes === 'string' ? JSON.parse(row.changes) : row.changes,
+        ip: row.ip,
+        userAgent: row.user_agent,
+        requestId: row.request_id,
+        outcome: row.outcome,
+        prevHash: row.prev_hash,
+      });
+      if (recomputed !== row.hash) return broken('its content does not match its hash');
+      expectedPrev = row.hash;
+      afterSeq = String(row.seq);
+      checked++;
+    }
+    if (rows.length < BATCH) return { ok: true as const, checked, firstBroken: null };
+  }
+}
+
+// A flood of denials is one event a minute per actor and procedure, not one per attempt.
+const DENIAL_WINDOW_MS = 60_000;
+
+/** Records a refused attempt on a procedure the actor's role does not allow, collapsed per minute. */
+export async function recordDenial(em: EntityManager, scope: AuditScope, procedure: string) {
+  const recent = await em.count(AuditEvent, {
+    actorId: scope.actor.id,
+    targetType: 'procedure',
+    targetId: procedure,
+    outcome: 'denied',
+    occurredAt: { $gt: new Date(Date.now() - DENIAL_WINDOW_MS) },
+  });
+  if (recent > 0) return;
+  await recordAuditEvent(em, scope, {
+    action: 'permission.denied',
+    target: { type: 'procedure', id: procedure, display: procedure },
+    outcome: 'denied',
+  });
+}

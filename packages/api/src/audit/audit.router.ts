@@ -1,0 +1,32 @@
+import { Empty } from '../auth/auth.schemas.ts';
+import { router } from '../trpc/init.ts';
+import { orgProcedure } from '../trpc/procedures.ts';
+import { AuditEventListDto, AuditVerificationDto, ListAuditEventsInput } from './audit.schemas.ts';
+import { listAuditEvents, verifyAuditChain } from './audit-log.service.ts';
+
+const tags = ['audit'];
+
+export const auditEventsRouter = router({
+  list: orgProcedure
+    .meta({
+      permission: 'audit.read',
+      openapi: { method: 'GET', path: '/audit-events', tags, summary: 'The audit log, newest first' },
+    })
+    .input(ListAuditEventsInput)
+    .output(AuditEventListDto)
+    .query(({ ctx, input }) => listAuditEvents(ctx.em, input)),
+
+  verify: orgProcedure
+    .meta({
+      permission: 'audit.read',
+      openapi: {
+        method: 'GET',
+        path: '/audit-events/verify',
+        tags,
+        summary: 'Walk the hash chain; report the first broken link',
+      },
+    })
+    .input(Empty)
+    .output(AuditVerificationDto)
+    .query(({ ctx }) => verifyAuditChain(ctx.em, ctx.organization.id)),
+});
