@@ -3,6 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { ApiDependencies } from '@strictops/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.ts';
+import { auditExportPlugin } from './plugins/audit-export.ts';
 import { registerCredentialsInUrlGuard } from './plugins/credentials-in-url.ts';
 import { registerCrossSiteGuard } from './plugins/cross-site.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
@@ -51,6 +52,7 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
   registerCrossSiteGuard(app, { allowedOrigins: [config.publicUrl] });
   await app.register(healthPlugin, { orm: dependencies.orm });
   await app.register(trpcPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
+  await app.register(auditExportPlugin, { dependencies, config });
   await app.register(openApiPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
   return app;
 }

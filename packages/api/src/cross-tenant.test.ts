@@ -35,6 +35,7 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'apiTokens.revoke': (f) => ({ id: f.customerTokenId }),
   'auditEvents.list': () => ({ limit: 10 }),
   'auditEvents.verify': () => ({}),
+  'auditEvents.export': () => ({ format: 'ndjson' }),
 };
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>).map(

@@ -1,4 +1,5 @@
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
+export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
 export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 export { can, type Permission, POLICY } from './policy.ts';
 export { type AppRouter, appRouter } from './root.ts';

@@ -1,7 +1,15 @@
 import { Empty } from '../auth/auth.schemas.ts';
+import { entitlementsOf } from '../entitlements/entitlements.ts';
+import { AppError } from '../errors.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
-import { AuditEventListDto, AuditVerificationDto, ListAuditEventsInput } from './audit.schemas.ts';
+import {
+  AuditEventListDto,
+  AuditVerificationDto,
+  ExportAuditEventsInput,
+  ListAuditEventsInput,
+} from './audit.schemas.ts';
+import { exportAuditEvents } from './audit-export.service.ts';
 import { listAuditEvents, verifyAuditChain } from './audit-log.service.ts';
 
 const tags = ['audit'];
@@ -29,4 +37,18 @@ export const auditEventsRouter = router({
     .input(Empty)
     .output(AuditVerificationDto)
     .query(({ ctx }) => verifyAuditChain(ctx.em, ctx.organization.id)),
+
+  // Streams lines, so it has no output schema: over HTTP it is GET /audit-events/export (NDJSON or
+  // CSV); over tRPC, an async iterable of text chunks.
+  export: orgProcedure
+    .meta({ permission: 'audit.read' })
+    .input(ExportAuditEventsInput)
+    .query(({ ctx, input }) => {
+      if (!entitlementsOf(ctx.organization).auditExport) {
+        throw new AppError('FEATURE_NOT_IN_TIER', `Audit export is not part of the ${ctx.organization.tier} tier`, {
+          details: { feature: 'auditExport', tier: ctx.organization.tier },
+        });
+      }
+      return exportAuditEvents(ctx.orm, { organizationId: ctx.organization.id, ...input });
+    }),
 });

@@ -36,3 +36,9 @@ export const AuditVerificationDto = z.object({
   checked: z.number().int(),
   firstBroken: z.object({ id: z.uuid(), seq: z.string(), reason: z.string() }).nullable(),
 });
+
+export const ExportAuditEventsInput = z.strictObject({
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
