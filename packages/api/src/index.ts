@@ -1,3 +1,4 @@
+export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retention.service.ts';
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
 export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';

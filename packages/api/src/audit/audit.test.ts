@@ -1,7 +1,8 @@
-import { AuditEvent } from '@strictops/db';
+import { AuditEvent, openDatabase } from '@strictops/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 import { diff } from './audit.service.ts';
+import { purgeExpiredAuditEvents } from './audit-retention.service.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -154,4 +155,42 @@ describe('denied attempts', () => {
     });
     expect((await api.call({ token: admin.token }).auditEvents.verify({})).ok).toBe(true);
   });
+});
+
+describe('retention purge', () => {
+  // Needs the owner and the application role connected side by side, which PGlite's one session cannot do.
+  it.skipIf(inject('embeddedDatabase'))(
+    'deletes events past the tier’s retention and leaves a chain that still verifies (real PostgreSQL only)',
+    async () => {
+      const user = await api.signUp('retention');
+      for (const name of ['R1', 'R2', 'R3', 'R4']) await api.call({ token: user.token }).organizations.update({ name });
+      const events = await eventsOf(user.organization.id);
+      // Age the first three events past FREE's 7 days (as the owner: audit rows are otherwise immutable).
+      await api.inOrganization(user.organization.id, async (em) => {
+        await em.execute('set local role postgres');
+        await em.execute(`update "audit_event" set occurred_at = now() - interval '8 days' where id in (?, ?, ?)`, [
+          events[0]?.id,
+          events[1]?.id,
+          events[2]?.id,
+        ]);
+      });
+      const owner = await openDatabase({ url: inject('databaseUrl'), poolSize: 1, role: 'owner' });
+      try {
+        const report = await purgeExpiredAuditEvents(owner);
+        expect(report.eventsPurged).toBeGreaterThanOrEqual(3);
+      } finally {
+        await owner.close();
+      }
+      const kept = await eventsOf(user.organization.id);
+      expect(kept.map((e) => e.id)).toEqual(events.slice(3).map((e) => e.id));
+      expect(await api.call({ token: user.token }).auditEvents.verify({})).toEqual({
+        ok: true,
+        checked: 2,
+        firstBroken: null,
+      });
+      // New events chain on after the purge.
+      await api.call({ token: user.token }).organizations.update({ name: 'R5' });
+      expect((await api.call({ token: user.token }).auditEvents.verify({})).ok).toBe(true);
+    },
+  );
 });
