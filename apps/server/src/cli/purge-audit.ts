@@ -6,13 +6,16 @@
  *                                   which must not be in use by a running server)
  */
 import { purgeExpiredAuditEvents } from '@strictops/api';
-import { openDatabase, resolveDataDir, startEmbeddedPostgres } from '@strictops/db';
+import { migrateDatabaseAt, openDatabase, resolveDataDir, startEmbeddedPostgres } from '@strictops/db';
 import { loadConfig } from '../config.ts';
 
 const config = loadConfig();
 const url = config.databaseOwnerUrl ?? config.databaseUrl;
 const embedded = url ? undefined : await startEmbeddedPostgres(resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir }));
-const orm = await openDatabase({ url: url ?? (embedded?.url as string), poolSize: 1, role: 'owner' });
+const ownerUrl = url ?? (embedded?.url as string);
+// The purge reads the current schema: bring it up to date first, as the server does at start.
+await migrateDatabaseAt(ownerUrl);
+const orm = await openDatabase({ url: ownerUrl, poolSize: 1, role: 'owner' });
 try {
   const report = await purgeExpiredAuditEvents(orm);
   console.log(`audit retention: ${report.eventsPurged} events purged across ${report.organizations} organizations`);
