@@ -34,6 +34,7 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: config.trustProxy,
   });
   // Once close() has begun, every answer ends its connection, so keep-alive clients cannot hold a
   // graceful shutdown open after their in-flight request is done.

@@ -21,6 +21,11 @@ const EnvSchema = z.object({
   PUBLIC_URL: optionalUrl(['http:', 'https:']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|[\d.:/a-fA-F, ]+)$/, 'must be true, false or a comma-separated list of proxy addresses')
+    .optional(),
 });
 
 export type ServerConfig = {
@@ -37,6 +42,11 @@ export type ServerConfig = {
   /** The origin browsers use to reach this server; cookie-authenticated mutations must come from it. */
   publicUrl: string;
   logLevel: string;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits per IP): none
+   * by default, so a forged header never changes whose counter a request uses.
+   */
+  trustProxy: boolean | string;
   /** Session cookies are Secure everywhere except plain-http local development. */
   secureCookies: boolean;
 };
@@ -65,6 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,
+    trustProxy:
+      e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' || e.TRUST_PROXY,
     secureCookies: e.NODE_ENV === 'production' || publicUrl.startsWith('https:'),
   };
 }

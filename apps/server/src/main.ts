@@ -1,3 +1,4 @@
+import { RateLimits } from '@strictops/api';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openServerDatabase } from './database.ts';
@@ -12,7 +13,8 @@ try {
 }
 
 const database = await openServerDatabase(config, (message) => console.log(message));
-const app = await buildApp({ config, dependencies: { orm: database.orm }, logger: true });
+const rateLimits = new RateLimits({ redisUrl: config.redisUrl });
+const app = await buildApp({ config, dependencies: { orm: database.orm, rateLimits }, logger: true });
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -21,6 +23,7 @@ async function shutdown(signal: string) {
   app.log.info({ signal }, 'shutting down: finishing in-flight requests');
   // close() stops accepting connections and resolves once in-flight requests have been answered.
   await app.close();
+  await rateLimits.close();
   await database.close();
   process.exit(0);
 }

@@ -45,6 +45,9 @@ export function contextFromRequest(
       clearSessionCookie() {
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
       },
+      setHeader(name, value) {
+        reply.header(name, value);
+      },
     },
   );
 }

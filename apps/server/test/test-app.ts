@@ -1,3 +1,4 @@
+import type { RateLimits } from '@strictops/api';
 import { openDatabase } from '@strictops/db';
 import type {} from '@strictops/db/testing';
 import type { FastifyInstance } from 'fastify';
@@ -12,10 +13,10 @@ export const uniqueEmail = (label: string) =>
 export const ORIGIN = 'http://localhost:3000';
 
 /** The real app on the real test database, driven through Fastify's inject(). */
-export async function createTestApp(env: Record<string, string> = {}) {
+export async function createTestApp(env: Record<string, string> = {}, extra: { rateLimits?: RateLimits } = {}) {
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: ORIGIN, ...env });
   const orm = await openDatabase({ url: inject('databaseUrl') });
-  const app = await buildApp({ config, dependencies: { orm } });
+  const app = await buildApp({ config, dependencies: { orm, ...extra } });
   return {
     app,
     orm,

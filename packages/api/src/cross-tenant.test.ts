@@ -13,6 +13,7 @@ import { can } from './policy.ts';
 import { appRouter } from './root.ts';
 import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
+import { rateClassOf } from './trpc/procedures.ts';
 
 type Fixture = { organizationId: string; organizationSlug: string; customerTokenId: string };
 
@@ -87,6 +88,13 @@ describe('cross-tenant suite', () => {
   it('has a sample input for every procedure', () => {
     const missing = procedures.map((p) => p.path).filter((path) => !SAMPLE_INPUTS[path]);
     expect(missing).toEqual([]);
+  });
+
+  it('gives every procedure a rate-limit class, and every public one the auth class', () => {
+    for (const p of procedures) {
+      expect(rateClassOf(p.type, p.meta), p.path).toBeDefined();
+      if (p.isPublic) expect(p.meta.rateLimit, p.path).toBe('auth');
+    }
   });
 
   it('gives every organization procedure a permission from the policy', () => {

@@ -3,6 +3,7 @@ export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
 export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 export { can, type Permission, POLICY } from './policy.ts';
+export { PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export {
   type ApiDependencies,

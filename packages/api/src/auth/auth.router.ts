@@ -17,6 +17,7 @@ const tags = ['auth'];
 export const authRouter = router({
   signUp: publicProcedure
     .meta({
+      rateLimit: 'auth',
       openapi: {
         method: 'POST',
         path: '/auth/sign-up',
@@ -34,7 +35,10 @@ export const authRouter = router({
     }),
 
   signIn: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/sign-in', protect: false, tags, summary: 'Start a session' } })
+    .meta({
+      rateLimit: 'auth',
+      openapi: { method: 'POST', path: '/auth/sign-in', protect: false, tags, summary: 'Start a session' },
+    })
     .input(SignInInput)
     .output(SignedInDto)
     .mutation(async ({ ctx, input }) => {

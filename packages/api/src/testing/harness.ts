@@ -43,6 +43,7 @@ export async function createTestApi() {
         clearSessionCookie: () => {
           cookies.cleared++;
         },
+        setHeader: () => {},
       }),
     );
   }

@@ -1,4 +1,5 @@
 import type { Orm } from '@strictops/db';
+import type { RateLimits } from '../rate-limits/rate-limits.ts';
 
 /** What the API needs to know about the HTTP request, without depending on the HTTP server. */
 export type RequestInfo = {
@@ -17,10 +18,14 @@ export type RequestInfo = {
 export type ResponseControl = {
   setSessionCookie(token: string, expiresAt: Date): void;
   clearSessionCookie(): void;
+  /** Sets a response header (rate-limit headers, Retry-After). */
+  setHeader(name: string, value: string): void;
 };
 
 export type ApiDependencies = {
   orm: Orm;
+  /** Per-organization rate limits (SPEC §6). Absent: no limits (only for measuring their cost). */
+  rateLimits?: RateLimits;
   /**
    * False skips setting the per-transaction variables that row-level security reads, leaving the
    * ORM filter alone. Only for measuring what RLS costs (the benchmark runs it against an owner

@@ -1,4 +1,5 @@
 import type { Permission } from '../policy.ts';
+import type { RateClass } from '../rate-limits/rate-limits.ts';
 
 /**
  * Per-procedure metadata. Structurally what trpc-to-openapi reads under `openapi`, declared here
@@ -7,6 +8,11 @@ import type { Permission } from '../policy.ts';
 export type ProcedureMeta = {
   /** Required on every organization procedure: the policy entry that decides who may call it. */
   permission?: Permission;
+  /**
+   * The rate-limit class (SPEC §6). Queries default to `read` and mutations to `write`; procedures
+   * anyone may call must say `auth`, and deployment creation says `deploy`.
+   */
+  rateLimit?: RateClass;
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;

@@ -4,12 +4,15 @@ import { markTokenUsed } from '../api-tokens/api-tokens.service.ts';
 import type { Actor, AuditScope, RequestOrigin } from '../audit/audit.service.ts';
 import { recordDenial } from '../audit/audit-log.service.ts';
 import { authenticate } from '../auth/authenticate.ts';
+import { entitlementsOf } from '../entitlements/entitlements.ts';
 import { AppError } from '../errors.ts';
 import { resolveActiveOrganization, resolveTokenOrganization } from '../organizations/active-organization.ts';
 import { can, PERMISSION_SCOPE, tokenAllows } from '../policy.ts';
+import { AUTH_PER_MINUTE, PER_MINUTE, type RateClass, type RateLimits } from '../rate-limits/rate-limits.ts';
 import type { ApiDependencies } from './context.ts';
 import { toTRPCError } from './error-format.ts';
 import { t } from './init.ts';
+import type { ProcedureMeta } from './meta.ts';
 
 /** Every procedure starts here: domain errors get their status, and dependencies get their type. */
 const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
@@ -24,8 +27,40 @@ const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
   return result;
 });
 
-/** Anyone may call it (sign-up, sign-in). */
-export const publicProcedure = baseProcedure;
+/** The class a procedure's calls are counted under: its meta's, else `read` for queries and `write` for mutations. */
+export function rateClassOf(type: string, meta: ProcedureMeta | undefined): RateClass | undefined {
+  return meta?.rateLimit ?? (type === 'query' ? 'read' : type === 'mutation' ? 'write' : undefined);
+}
+
+type RateContext = { rateLimits?: RateLimits; response: { setHeader(name: string, value: string): void } };
+
+/** Takes one point; sets the RateLimit-* headers; refuses with 429 and Retry-After when over. */
+async function enforceRateLimit(ctx: RateContext, rateClass: RateClass, counter: string, key: string, points: number) {
+  if (!ctx.rateLimits) return;
+  const decision = await ctx.rateLimits.consume(counter, key, points);
+  ctx.response.setHeader('RateLimit-Limit', String(decision.limit));
+  ctx.response.setHeader('RateLimit-Remaining', String(decision.remaining));
+  ctx.response.setHeader('RateLimit-Reset', String(decision.resetSeconds));
+  if (!decision.allowed) {
+    ctx.response.setHeader('Retry-After', String(decision.resetSeconds));
+    throw new AppError('RATE_LIMITED', `Too many ${rateClass} requests: at most ${decision.limit} a minute`, {
+      details: { class: rateClass, limit: decision.limit, retryAfterSeconds: decision.resetSeconds },
+    });
+  }
+}
+
+/**
+ * Anyone may call it (sign-up, sign-in). Such a procedure must declare `rateLimit: 'auth'`: it is
+ * then limited per email and per client IP, before its input is parsed or any password hashed.
+ */
+export const publicProcedure = baseProcedure.use(async ({ ctx, meta, path, getRawInput, next }) => {
+  if (meta?.rateLimit !== 'auth') throw new Error(`Public procedure ${path} must declare rateLimit: 'auth'`);
+  const raw = (await getRawInput()) as { email?: unknown } | undefined;
+  const email = typeof raw?.email === 'string' ? raw.email.trim().toLowerCase() : '';
+  if (email) await enforceRateLimit(ctx, 'auth', 'auth-email', email, AUTH_PER_MINUTE.email);
+  await enforceRateLimit(ctx, 'auth', 'auth-ip', ctx.request.ip ?? 'unknown', AUTH_PER_MINUTE.ip);
+  return next();
+});
 
 const ROLLBACK = Symbol('rollback');
 
@@ -87,9 +122,14 @@ async function recordDenialAfterRollback(em: EntityManager, denial: Denial) {
  * A signed-in person acting on their own account: sessions, their list of organizations. API
  * tokens are refused here: a token belongs to one organization and cannot sign in or out.
  */
-export const authedProcedure = callerProcedure.use(({ ctx, next }) => {
+export const authedProcedure = callerProcedure.use(async ({ ctx, type, meta, next }) => {
   if (ctx.caller.type !== 'session') {
     throw new AppError('TOKEN_NOT_ALLOWED', 'This procedure needs a signed-in session, not an API token');
+  }
+  // Account procedures act on no organization: they are counted per user, at FREE rates.
+  const rateClass = rateClassOf(type, meta) ?? 'read';
+  if (rateClass !== 'auth') {
+    await enforceRateLimit(ctx, rateClass, rateClass, `user:${ctx.caller.user.id}`, PER_MINUTE[rateClass]);
   }
   return next({ ctx: { caller: ctx.caller } });
 });
@@ -102,7 +142,7 @@ export const authedProcedure = callerProcedure.use(({ ctx, next }) => {
  * read. Every procedure on tenant data is built from this, so no handler can forget the scope, and
  * a handler that tries to step outside it finds nothing.
  */
-export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, next }) => {
+export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, type, next }) => {
   if (!meta?.permission) throw new Error(`Procedure ${path} is an organization procedure without a permission`);
   const { caller } = ctx;
   const { organization, membership } =
@@ -118,6 +158,11 @@ export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, next }
           activeOrganizationId: caller.session.activeOrganizationId,
           requested: ctx.request.organization,
         });
+  const rateClass = rateClassOf(type, meta) ?? 'read';
+  if (rateClass !== 'auth') {
+    const points = PER_MINUTE[rateClass] * entitlementsOf(organization).rateLimitMultiplier;
+    await enforceRateLimit(ctx, rateClass, rateClass, organization.id, points);
+  }
   const audit: AuditScope = { organizationId: organization.id, actor: ctx.actor, origin: ctx.origin };
   const deny = (message: string) => {
     const error = new AppError('PERMISSION_DENIED', message);
