@@ -15,7 +15,31 @@ export type StrictOpsClientOptions = {
   fetch?: typeof globalThis.fetch;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
+  /**
+   * Waits out a 429 (rate limited) for as long as its Retry-After says, then tries again. On by
+   * default with 2 retries and at most 30 s of waiting per retry; `false` surfaces every 429 at once
+   * as a StrictOpsError with code RATE_LIMITED.
+   */
+  retryRateLimited?: false | { maxRetries?: number; maxWaitSeconds?: number };
 };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** fetch that waits out 429 answers, a bounded number of times, then hands the last answer on. */
+function retryingFetch(
+  fetchImpl: typeof globalThis.fetch,
+  { maxRetries = 2, maxWaitSeconds = 30 }: { maxRetries?: number; maxWaitSeconds?: number },
+): typeof globalThis.fetch {
+  return async (input, init) => {
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetchImpl(input, init);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      if (response.status !== 429 || attempt >= maxRetries || !Number.isFinite(retryAfter)) return response;
+      await response.body?.cancel();
+      await sleep(Math.min(Math.max(retryAfter, 0), maxWaitSeconds) * 1000);
+    }
+  };
+}
 
 /** Rethrows every client error as a StrictOpsError, so callers handle one type with a stable `code`. */
 const strictOpsErrors: TRPCLink<AppRouter> =
@@ -38,7 +62,13 @@ export function createStrictOpsClient(options: StrictOpsClientOptions): StrictOp
       httpBatchLink({
         url,
         transformer: superjson,
-        fetch: options.fetch,
+        fetch:
+          options.retryRateLimited === false
+            ? options.fetch
+            : retryingFetch(
+                options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+                options.retryRateLimited ?? {},
+              ),
         async headers() {
           const token = typeof options.token === 'function' ? await options.token() : options.token;
           return {

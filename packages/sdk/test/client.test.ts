@@ -366,3 +366,60 @@ describe('errors', () => {
     expect(isStrictOpsError(undefined)).toBe(false);
   });
 });
+
+describe('rate-limited answers', () => {
+  const rateLimited = {
+    error: {
+      message: 'Too many read requests: at most 600 a minute',
+      code: -32029,
+      data: {
+        code: 'TOO_MANY_REQUESTS',
+        httpStatus: 429,
+        errorCode: 'RATE_LIMITED',
+        details: { class: 'read', limit: 600, retryAfterSeconds: 1 },
+      },
+    },
+  };
+
+  /** Answers 429 with Retry-After `times` times, then the real answer. */
+  function limitedThenOk(times: number) {
+    let remaining = times;
+    return http.all(`${BASE_URL}/trpc/:procedures`, () => {
+      sent.push({ method: 'GET', url: new URL(BASE_URL), procedures: ['auth.me'], headers: new Headers(), body: '' });
+      if (remaining-- > 0) {
+        return HttpResponse.json([{ error: superjson.serialize(rateLimited.error) }], {
+          status: 429,
+          headers: { 'retry-after': '1' },
+        });
+      }
+      return HttpResponse.json([{ result: { data: superjson.serialize(me) } }]);
+    });
+  }
+
+  it('waits out a 429 for its Retry-After, then succeeds', async () => {
+    server.use(limitedThenOk(2));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retryRateLimited: { maxWaitSeconds: 0.01 } });
+    await expect(client.auth.me.query({})).resolves.toMatchObject({ user: { email: 'ada@example.com' } });
+    expect(sent).toHaveLength(3);
+  });
+
+  it('gives up after its retries and surfaces RATE_LIMITED with the limit', async () => {
+    server.use(limitedThenOk(10));
+    const client = createStrictOpsClient({
+      baseUrl: BASE_URL,
+      retryRateLimited: { maxRetries: 1, maxWaitSeconds: 0.01 },
+    });
+    const error = await failure(() => client.auth.me.query({}));
+    expect(isStrictOpsError(error) && error.code).toBe('RATE_LIMITED');
+    expect((error as StrictOpsError).status).toBe(429);
+    expect((error as StrictOpsError).details).toMatchObject({ class: 'read', limit: 600 });
+    expect(sent).toHaveLength(2);
+  });
+
+  it('can be told not to retry', async () => {
+    server.use(limitedThenOk(1));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retryRateLimited: false });
+    expect(((await failure(() => client.auth.me.query({}))) as StrictOpsError).code).toBe('RATE_LIMITED');
+    expect(sent).toHaveLength(1);
+  });
+});
