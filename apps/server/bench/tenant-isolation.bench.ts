@@ -17,12 +17,11 @@ import { createTestDatabase } from '@strictops/db/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { type Figures, formatRow, load, summarize } from './load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-type Figures = { requests: number; seconds: number; latencies: number[] };
 
 async function serve(url: string, rowLevelSecurity: boolean) {
   const orm = await openDatabase({ url, poolSize: CONCURRENCY, role: rowLevelSecurity ? 'app' : 'owner' });
@@ -33,33 +32,6 @@ async function serve(url: string, rowLevelSecurity: boolean) {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   return { app, orm, base: `http://127.0.0.1:${port}` };
-}
-
-async function load(base: string, token: string, seconds: number): Promise<Figures> {
-  const latencies: number[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        const response = await fetch(`${base}/organizations/current`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        await response.arrayBuffer();
-        if (response.status !== 200) throw new Error(`unexpected status ${response.status}`);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { requests: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
-}
-
-function summarize(rounds: Figures[]) {
-  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
-  const rps = rounds.reduce((sum, r) => sum + r.requests, 0) / rounds.reduce((sum, r) => sum + r.seconds, 0);
-  return { rps, p50: at(0.5), p99: at(0.99) };
 }
 
 if (!process.env.TEST_DATABASE_URL) {
@@ -77,21 +49,21 @@ try {
   });
   const { session } = (await signUp.json()) as { session: { token: string } };
 
-  await load(on.base, session.token, 1);
-  await load(off.base, session.token, 1);
+  const url = (base: string) => `${base}/organizations/current`;
+  const auth = { authorization: `Bearer ${session.token}` };
+  await load(url(on.base), auth, { seconds: 1, concurrency: CONCURRENCY });
+  await load(url(off.base), auth, { seconds: 1, concurrency: CONCURRENCY });
   const figures = { on: [] as Figures[], off: [] as Figures[] };
   for (let round = 0; round < ROUNDS; round++) {
-    figures.on.push(await load(on.base, session.token, SECONDS));
-    figures.off.push(await load(off.base, session.token, SECONDS));
+    figures.on.push(await load(url(on.base), auth, { seconds: SECONDS, concurrency: CONCURRENCY }));
+    figures.off.push(await load(url(off.base), auth, { seconds: SECONDS, concurrency: CONCURRENCY }));
   }
 
   const withRls = summarize(figures.on);
   const without = summarize(figures.off);
-  const row = (name: string, f: ReturnType<typeof summarize>) =>
-    `${name.padEnd(22)} ${f.rps.toFixed(0).padStart(8)} req/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(6)} ms`;
   console.log(`GET /organizations/current, ${CONCURRENCY} in flight, ${ROUNDS} x ${SECONDS} s each, PostgreSQL`);
-  console.log(row('RLS off (filter only)', without));
-  console.log(row('RLS on', withRls));
+  console.log(formatRow('RLS off (filter only)', without));
+  console.log(formatRow('RLS on', withRls));
   const ratio = withRls.rps / without.rps;
   console.log(`RLS keeps ${(ratio * 100).toFixed(1)}% of the throughput (target: at least 85%)`);
 } finally {
