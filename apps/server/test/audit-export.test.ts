@@ -21,7 +21,7 @@ describe('GET /audit-events/export', () => {
       url: '/audit-events/export',
       headers: { authorization: `Bearer ${user.token}` },
     });
-    expect(response.statusCode).toBe(403);
+    expect(response.statusCode).toBe(402);
     expect(response.json().data.errorCode).toBe('FEATURE_NOT_IN_TIER');
   });
 

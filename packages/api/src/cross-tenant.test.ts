@@ -31,6 +31,7 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'organizations.get': () => ({}),
   'organizations.update': () => ({ name: 'Renamed by the suite' }),
   'organizations.switch': (f) => ({ organization: f.organizationId }),
+  'organizations.usage': () => ({}),
   'apiTokens.create': () => ({ name: 'Sample', scopes: ['read'] }),
   'apiTokens.list': () => ({}),
   'apiTokens.revoke': (f) => ({ id: f.customerTokenId }),

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiToken, type Role, type TokenScope, User } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { GRANTABLE_SCOPES } from '../policy.ts';
 import { displayParts, generateToken, hashToken } from './token-format.ts';
@@ -44,6 +45,7 @@ export async function createApiToken(
       field: 'scopes',
     });
   }
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'activeApiTokens' });
   const secret = generateToken();
   const token = em.create(ApiToken, {
     organization: audit.organizationId,

@@ -1,5 +1,6 @@
 import { User } from '@strictops/db';
 import { Empty } from '../auth/auth.schemas.ts';
+import { usageOf } from '../entitlements/usage.ts';
 import { router } from '../trpc/init.ts';
 import { authedProcedure, orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -8,6 +9,7 @@ import {
   OrganizationWithRoleDto,
   SwitchOrganizationInput,
   UpdateOrganizationInput,
+  UsageDto,
 } from './organizations.schemas.ts';
 import * as organizations from './organizations.service.ts';
 
@@ -81,4 +83,18 @@ export const organizationsRouter = router({
         organization: input.organization,
       }),
     ),
+
+  usage: orgProcedure
+    .meta({
+      permission: 'organization.read',
+      openapi: {
+        method: 'GET',
+        path: '/organizations/current/usage',
+        tags,
+        summary: 'Every limit of the tier with its usage',
+      },
+    })
+    .input(Empty)
+    .output(UsageDto)
+    .query(({ ctx }) => usageOf(ctx.em, ctx.organization)),
 });

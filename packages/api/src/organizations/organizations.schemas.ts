@@ -66,3 +66,17 @@ export const SwitchOrganizationInput = z.strictObject({
 });
 
 export const OrganizationListDto = z.object({ items: z.array(OrganizationWithRoleDto) });
+
+export const UsageDto = z.object({
+  tier: z.enum(TIERS),
+  limits: z.array(
+    z.object({
+      name: z.string(),
+      limit: z.number().int().nullable().describe('null: unlimited'),
+      usage: z.number().int().nullable().describe('null: not counted yet'),
+    }),
+  ),
+  auditRetentionDays: z.number().int(),
+  rateLimitMultiplier: z.number(),
+  auditExport: z.boolean(),
+});

@@ -1,0 +1,90 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiToken, Membership, type Tier } from '@strictops/db';
+import { AppError } from '../errors.ts';
+import { type Entitlements, entitlementsOf } from './entitlements.ts';
+
+/** The limits that count things an organization has (the others are rates and flags). */
+export const COUNTED_LIMITS = [
+  'members',
+  'projects',
+  'environmentsPerProject',
+  'awsConnections',
+  'githubInstallations',
+  'activeApiTokens',
+  'alertChannels',
+  'deploymentsPerMonth',
+  'concurrentDeployments',
+] as const satisfies readonly (keyof Entitlements)[];
+export type CountedLimit = (typeof COUNTED_LIMITS)[number];
+
+/** How a limit's current usage is counted, inside a transaction scoped to the organization. */
+type Counter = (em: EntityManager, scope?: { parentId?: string }) => Promise<number>;
+
+/**
+ * Usage counters, one line per limit: a feature that adds a counted resource adds its counter
+ * here, and `assertEntitled` and `organizations.usage` pick it up.
+ */
+export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
+  members: (em) => em.count(Membership, {}),
+  activeApiTokens: (em) =>
+    em.count(ApiToken, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }),
+};
+
+/**
+ * The one place limits are checked. Locks the organization's row for the rest of the transaction
+ * first, so concurrent creations in one organization take turns and the count each sees is the
+ * truth; then refuses, changing nothing, when adding would pass the tier's limit.
+ */
+export async function assertEntitled(
+  em: EntityManager,
+  {
+    organizationId,
+    limit,
+    adding = 1,
+    parentId,
+  }: { organizationId: string; limit: CountedLimit; adding?: number; parentId?: string },
+): Promise<void> {
+  const [organization] = await em.execute<{ tier: Tier; limit_overrides: Record<string, number | null> | null }[]>(
+    'select tier, limit_overrides from "organization" where id = ? for update',
+    [organizationId],
+  );
+  if (!organization) throw new AppError('ORGANIZATION_NOT_FOUND', 'Organization not found');
+  const max = entitlementsOf({ tier: organization.tier, limitOverrides: organization.limit_overrides })[limit];
+  if (max === null) return;
+  const counter = USAGE_COUNTERS[limit];
+  if (!counter) throw new Error(`No usage counter for the ${limit} limit`);
+  const usage = await counter(em, { parentId });
+  if (usage + adding > max) {
+    throw new AppError(
+      'LIMIT_REACHED',
+      `The ${organization.tier} tier allows ${max} ${limit}; this organization has ${usage}`,
+      {
+        details: { limit, max, usage, tier: organization.tier },
+      },
+    );
+  }
+}
+
+/** Every limit with its current usage (null where the resource has no counter yet). */
+export async function usageOf(
+  em: EntityManager,
+  organization: { tier: Tier; limitOverrides?: Record<string, number | null> | null },
+) {
+  const entitlements = entitlementsOf(organization);
+  const limits = [];
+  for (const name of COUNTED_LIMITS) {
+    const counter = USAGE_COUNTERS[name];
+    limits.push({
+      name,
+      limit: entitlements[name],
+      usage: counter && name !== 'environmentsPerProject' ? await counter(em) : null,
+    });
+  }
+  return {
+    tier: organization.tier,
+    limits,
+    auditRetentionDays: entitlements.auditRetentionDays,
+    rateLimitMultiplier: entitlements.rateLimitMultiplier,
+    auditExport: entitlements.auditExport,
+  };
+}
