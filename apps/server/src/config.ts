@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   STRICTOPS_DATA_DIR: z.string().trim().min(1).optional(),
   PUBLIC_URL: optionalUrl(['http:', 'https:']),
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+  MAIL_FROM: z.string().trim().min(3).max(320).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
 });
@@ -37,6 +39,9 @@ export type ServerConfig = {
   /** The origin browsers use to reach this server; cookie-authenticated mutations must come from it. */
   publicUrl: string;
   logLevel: string;
+  /** Unset: invitation emails are written to the log instead of sent. */
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
   /** Session cookies are Secure everywhere except plain-http local development. */
   secureCookies: boolean;
 };
@@ -65,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     secureCookies: e.NODE_ENV === 'production' || publicUrl.startsWith('https:'),
   };
 }

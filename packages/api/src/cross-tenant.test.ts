@@ -5,14 +5,24 @@
  * anonymous gets UNAUTHORIZED, and none of those calls changes anything. A new procedure fails the
  * first test until it is given a sample input below.
  */
+
+import { Membership } from '@strictops/db';
 import type { AnyProcedure } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { can } from './policy.ts';
 import { appRouter } from './root.ts';
 import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
 
-type Fixture = { organizationId: string; organizationSlug: string };
+type Fixture = {
+  organizationId: string;
+  organizationSlug: string;
+  /** The customer's membership, and a pending invitation, both of the target organization. */
+  customerMembershipId: string;
+  invitationId: string;
+};
+
+const NO_SUCH_TOKEN = 'n'.repeat(43);
 
 /** A valid input for every procedure, as its legitimate caller would send it. */
 const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
@@ -28,6 +38,17 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'organizations.get': () => ({}),
   'organizations.update': () => ({ name: 'Renamed by the suite' }),
   'organizations.switch': (f) => ({ organization: f.organizationId }),
+  'organizations.delete': (f) => ({ confirmSlug: f.organizationSlug }),
+  'members.list': () => ({}),
+  'members.updateRole': (f) => ({ id: f.customerMembershipId, role: 'strictops_admin' }),
+  'members.remove': (f) => ({ id: f.customerMembershipId }),
+  'members.leave': () => ({}),
+  'invitations.create': () => ({ email: `${unique('invitee')}@example.com`, role: 'customer' }),
+  'invitations.list': () => ({}),
+  'invitations.revoke': (f) => ({ id: f.invitationId }),
+  'invitations.resend': (f) => ({ id: f.invitationId }),
+  'invitations.lookup': () => ({ token: NO_SUCH_TOKEN }),
+  'invitations.accept': () => ({ token: NO_SUCH_TOKEN }),
 };
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>).map(
@@ -48,15 +69,41 @@ async function invoke(api: TestApi, path: string, auth: Parameters<TestApi['call
 
 let api: TestApi;
 let fixture: Fixture;
+let customer: Awaited<ReturnType<TestApi['signUp']>>;
 let customerToken: string;
 let outsiderToken: string;
+
+async function customerMembershipId() {
+  const membership = await api.inOrganization(fixture.organizationId, (em) =>
+    em.findOne(Membership, { user: customer.user.id }),
+  );
+  return membership?.id;
+}
 
 beforeAll(async () => {
   api = await createTestApi();
   const admin = await api.signUp('tenant-a-admin');
-  fixture = { organizationId: admin.organization.id, organizationSlug: admin.organization.slug };
-  customerToken = (await api.memberOf(admin.organization.id, 'customer')).token;
+  customer = await api.memberOf(admin.organization.id, 'customer');
+  customerToken = customer.token;
+  const invitation = await api
+    .call({ token: admin.token })
+    .invitations.create({ email: `${unique('pending')}@example.com`, role: 'customer' });
+  fixture = {
+    organizationId: admin.organization.id,
+    organizationSlug: admin.organization.slug,
+    customerMembershipId: '',
+    invitationId: invitation.id,
+  };
+  fixture.customerMembershipId = (await customerMembershipId()) as string;
   outsiderToken = (await api.signUp('tenant-b-admin')).token;
+});
+
+// A customer may call members.leave, which ends their membership: put them back for the next cell.
+afterEach(async () => {
+  if (!(await customerMembershipId())) {
+    await api.addMember(fixture.organizationId, customer.user.id, 'customer');
+    fixture.customerMembershipId = (await customerMembershipId()) as string;
+  }
 });
 
 afterAll(() => api.close());

@@ -1,5 +1,11 @@
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
 export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+export {
+  createMailer,
+  createMemoryMailer,
+  type Mailer,
+  type OutgoingMail,
+} from './invitations/mailer.ts';
 export { can, type Permission, POLICY } from './policy.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export {

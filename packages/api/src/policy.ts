@@ -10,6 +10,7 @@ export const POLICY = {
   'organization.delete': ['strictops_admin'],
   'members.read': ['strictops_admin', 'customer'],
   'members.manage': ['strictops_admin'],
+  'members.leave': ['strictops_admin', 'customer'],
   'projects.read': ['strictops_admin', 'customer'],
   'projects.write': ['strictops_admin', 'customer'],
   'projects.delete': ['strictops_admin'],

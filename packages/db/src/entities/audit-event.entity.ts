@@ -16,7 +16,10 @@ export const AuditEvent = defineEntity({
   name: 'AuditEvent',
   tableName: 'audit_event',
   properties: {
-    id: p.uuid().primary().onCreate(() => uuidv7()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
     organization: () => p.manyToOne(Organization).deleteRule('cascade'),
     occurredAt: p.datetime().onCreate(() => new Date()),
     actorType: p.enum(ACTOR_TYPES),
