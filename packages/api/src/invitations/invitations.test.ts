@@ -1,6 +1,9 @@
 import { AuditEvent, Invitation, Membership, User } from '@strictops/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../root.ts';
 import { createTestApi, expectError, TEST_PUBLIC_URL, type TestApi, unique } from '../testing/harness.ts';
+import { createContext } from '../trpc/context.ts';
+import { createCallerFactory } from '../trpc/init.ts';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -269,5 +272,38 @@ describe('revoke, resend, list', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const count = await api.inOrganization(admin.organization.id, (em) => em.count(Membership, { user: user.user.id }));
     expect(count).toBe(1);
+  });
+});
+
+describe('delivery failure', () => {
+  it('rolls the invitation back and answers MAIL_DELIVERY_FAILED when the mailer fails', async () => {
+    const admin = await api.signUp('undelivered');
+    const failing = createCallerFactory(appRouter)(
+      createContext(
+        {
+          orm: api.orm,
+          mailer: {
+            sendInvitation: async () => {
+              throw new Error('relay down');
+            },
+          },
+        },
+        {
+          requestId: unique('req'),
+          ip: null,
+          userAgent: null,
+          bearerToken: admin.token,
+          cookieToken: null,
+          organization: null,
+        },
+        { setSessionCookie: () => {}, clearSessionCookie: () => {} },
+      ),
+    );
+    await expectError(
+      failing.invitations.create({ email: newEmail('lost'), role: 'customer' }),
+      'MAIL_DELIVERY_FAILED',
+    );
+    const { items } = await api.call({ token: admin.token }).invitations.list({});
+    expect(items).toEqual([]);
   });
 });
