@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   STRICTOPS_DATA_DIR: z.string().trim().min(1).optional(),
   PUBLIC_URL: optionalUrl(['http:', 'https:']),
+  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+  MAIL_FROM: z.string().trim().min(3).max(320).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   TRUST_PROXY: z
@@ -47,6 +49,9 @@ export type ServerConfig = {
    * by default, so a forged header never changes whose counter a request uses.
    */
   trustProxy: boolean | string;
+  /** Unset: invitation emails are written to the log instead of sent. */
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
   /** Session cookies are Secure everywhere except plain-http local development. */
   secureCookies: boolean;
 };
@@ -57,7 +62,8 @@ export class ConfigError extends Error {
 
 /** Reads the environment once at start; every bad variable is named in one message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable (`DATABASE_URL=`) means unset, as in most shells' and tools' conventions.
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
@@ -77,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: e.LOG_LEVEL,
     trustProxy:
       e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' || e.TRUST_PROXY,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     secureCookies: e.NODE_ENV === 'production' || publicUrl.startsWith('https:'),
   };
 }

@@ -1,4 +1,4 @@
-import { RateLimits } from '@strictops/api';
+import { createMailer, RateLimits } from '@strictops/api';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openServerDatabase } from './database.ts';
@@ -13,8 +13,17 @@ try {
 }
 
 const database = await openServerDatabase(config, (message) => console.log(message));
+// Without SMTP_URL the mailer writes each invitation to the server log (it only logs after start).
+let app: Awaited<ReturnType<typeof buildApp>>;
+const mailer = await createMailer({
+  smtpUrl: config.smtpUrl,
+  publicUrl: config.publicUrl,
+  from: config.mailFrom,
+  log: (message, fields) => app.log.info(fields, message),
+});
 const rateLimits = new RateLimits({ redisUrl: config.redisUrl });
-const app = await buildApp({ config, dependencies: { orm: database.orm, rateLimits }, logger: true });
+app = await buildApp({ config, dependencies: { orm: database.orm, mailer, rateLimits }, logger: true });
+if (!config.smtpUrl) app.log.warn('SMTP_URL is unset: invitation emails are written to this log, not sent');
 
 let stopping = false;
 async function shutdown(signal: string) {

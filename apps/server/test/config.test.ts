@@ -28,3 +28,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).secureCookies).toBe(true);
   });
 });
+
+describe('empty variables', () => {
+  it('are treated as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 3000 });
+  });
+});

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { uniqueEmail } from './test-app.ts';
@@ -43,13 +46,18 @@ describe('main', () => {
 
   it('finishes the request in flight on SIGTERM, then exits 0', async () => {
     const port = await freePort();
+    const dataDir = await mkdtemp(join(tmpdir(), 'strictops-sigterm-'));
     const url = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, [fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
       env: {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
-        DATABASE_URL: inject('databaseUrl'),
+        // On the real PostgreSQL, the test database; in embedded mode a PGlite of the child's own (the
+        // test's PGlite is one session, whose role the test's own connections have already set).
+        ...(inject('embeddedDatabase')
+          ? { DATABASE_URL: '', STRICTOPS_DATA_DIR: dataDir }
+          : { DATABASE_URL: inject('databaseUrl') }),
         LOG_LEVEL: 'warn',
       },
       stdio: 'ignore',

@@ -1,4 +1,4 @@
-import type { RateLimits } from '@strictops/api';
+import { createMemoryMailer, type RateLimits } from '@strictops/api';
 import { openDatabase } from '@strictops/db';
 import type {} from '@strictops/db/testing';
 import type { FastifyInstance } from 'fastify';
@@ -16,10 +16,12 @@ export const ORIGIN = 'http://localhost:3000';
 export async function createTestApp(env: Record<string, string> = {}, extra: { rateLimits?: RateLimits } = {}) {
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: ORIGIN, ...env });
   const orm = await openDatabase({ url: inject('databaseUrl') });
-  const app = await buildApp({ config, dependencies: { orm, ...extra } });
+  const mailer = createMemoryMailer({ publicUrl: config.publicUrl });
+  const app = await buildApp({ config, dependencies: { orm, mailer, ...extra } });
   return {
     app,
     orm,
+    mailer,
     async close() {
       await app.close();
       await orm.close();

@@ -6,16 +6,25 @@
  * first test until it is given a sample input below.
  */
 
-import { AuditEvent } from '@strictops/db';
+import { AuditEvent, Membership, Organization } from '@strictops/db';
 import type { AnyProcedure } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { can } from './policy.ts';
 import { appRouter } from './root.ts';
 import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
 import { rateClassOf } from './trpc/procedures.ts';
 
-type Fixture = { organizationId: string; organizationSlug: string; customerTokenId: string };
+type Fixture = {
+  organizationId: string;
+  organizationSlug: string;
+  /** The customer's membership, a token of theirs and a pending invitation, all of the target organization. */
+  customerMembershipId: string;
+  customerTokenId: string;
+  invitationId: string;
+};
+
+const NO_SUCH_TOKEN = 'n'.repeat(43);
 
 /** A valid input for every procedure, as its legitimate caller would send it. */
 const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
@@ -32,6 +41,17 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'organizations.update': () => ({ name: 'Renamed by the suite' }),
   'organizations.switch': (f) => ({ organization: f.organizationId }),
   'organizations.usage': () => ({}),
+  'organizations.delete': (f) => ({ confirmSlug: f.organizationSlug }),
+  'members.list': () => ({}),
+  'members.updateRole': (f) => ({ id: f.customerMembershipId, role: 'strictops_admin' }),
+  'members.remove': (f) => ({ id: f.customerMembershipId }),
+  'members.leave': () => ({}),
+  'invitations.create': () => ({ email: `${unique('invitee')}@example.com`, role: 'customer' }),
+  'invitations.list': () => ({}),
+  'invitations.revoke': (f) => ({ id: f.invitationId }),
+  'invitations.resend': (f) => ({ id: f.invitationId }),
+  'invitations.lookup': () => ({ token: NO_SUCH_TOKEN }),
+  'invitations.accept': () => ({ token: NO_SUCH_TOKEN }),
   'apiTokens.create': () => ({ name: 'Sample', scopes: ['read'] }),
   'apiTokens.list': () => ({}),
   'apiTokens.revoke': (f) => ({ id: f.customerTokenId }),
@@ -61,26 +81,51 @@ let fixture: Fixture;
 let customerToken: string;
 let outsiderToken: string;
 
-/** An organization with an admin, a customer and a token of the customer's, as the samples need. */
+let customer: Awaited<ReturnType<TestApi['signUp']>>;
+
+const membershipIdOf = async (organizationId: string, userId: string) =>
+  (await api.inOrganization(organizationId, (em) => em.findOne(Membership, { user: userId })))?.id;
+
+/**
+ * An organization with two admins (so that one may leave), a customer, a token of the customer's
+ * and a pending invitation, as the samples need.
+ */
 async function buildFixture(admin: { token: string; organization: { id: string; slug: string } }) {
-  const customer = await api.memberOf(admin.organization.id, 'customer');
+  // Unlimited, so the fixture's members and invitation never meet a FREE limit.
+  await api.orm.em.fork().nativeUpdate(Organization, { id: admin.organization.id }, { tier: 'ENTERPRISE' });
+  await api.memberOf(admin.organization.id, 'strictops_admin', 'second-admin');
+  const member = await api.memberOf(admin.organization.id, 'customer');
   const customerApiToken = await api
-    .call({ token: customer.token, organization: admin.organization.id })
+    .call({ token: member.token, organization: admin.organization.id })
     .apiTokens.create({ name: 'customer token', scopes: ['read'] });
+  const invitation = await api
+    .call({ token: admin.token, organization: admin.organization.id })
+    .invitations.create({ email: `${unique('pending')}@example.com`, role: 'customer' });
   const fixture: Fixture = {
     organizationId: admin.organization.id,
     organizationSlug: admin.organization.slug,
+    customerMembershipId: (await membershipIdOf(admin.organization.id, member.user.id)) as string,
     customerTokenId: customerApiToken.apiToken.id,
+    invitationId: invitation.id,
   };
-  return { fixture, customerToken: customer.token };
+  return { fixture, customer: member };
 }
 
 beforeAll(async () => {
   api = await createTestApi();
   const built = await buildFixture(await api.signUp('tenant-a-admin'));
   fixture = built.fixture;
-  customerToken = built.customerToken;
+  customer = built.customer;
+  customerToken = customer.token;
   outsiderToken = (await api.signUp('tenant-b-admin')).token;
+});
+
+// A customer may call members.leave, which ends their membership: put them back for the next cell.
+afterEach(async () => {
+  if (!(await membershipIdOf(fixture.organizationId, customer.user.id))) {
+    await api.addMember(fixture.organizationId, customer.user.id, 'customer');
+    fixture.customerMembershipId = (await membershipIdOf(fixture.organizationId, customer.user.id)) as string;
+  }
 });
 
 afterAll(() => api.close());
@@ -156,6 +201,17 @@ const ACCOUNT_LEVEL_MUTATIONS = new Set([
   'organizations.switch',
 ]);
 
+/** Mutations whose sample needs more than the fixture: what to call them with, and whose log to read. */
+const AUDIT_SETUPS: Record<string, (admin: { email: string }) => Promise<{ input: unknown; organizationId: string }>> =
+  {
+    // Accepting an invitation is recorded in the organization that sent it.
+    'invitations.accept': async (admin) => {
+      const host = await api.signUp('inviting-host');
+      await api.call({ token: host.token }).invitations.create({ email: admin.email, role: 'customer' });
+      return { input: { token: await api.tokenSentTo(admin.email) }, organizationId: host.organization.id };
+    },
+  };
+
 /** Mutations whose event lands in the organization they create: how to find it from the result. */
 const CREATED_ORGANIZATION: Record<string, (result: unknown, api: TestApi) => Promise<string>> = {
   'auth.signUp': async (result, api) => {
@@ -176,15 +232,19 @@ describe('every mutation writes an audit event', () => {
     const { fixture: own } = await buildFixture(admin);
     const count = (organizationId: string) =>
       api.inOrganization(organizationId, (em) => em.count(AuditEvent, { outcome: 'success' }));
-    const before = await count(own.organizationId);
+    const setup = await AUDIT_SETUPS[path]?.(admin);
+    const before = await count(setup?.organizationId ?? own.organizationId);
+    const input = setup ? setup.input : SAMPLE_INPUTS[path]?.(own);
     const result = await invoke(
       api,
       path,
-      { token: admin.token, organization: own.organizationId },
-      SAMPLE_INPUTS[path]?.(own),
+      { token: admin.token, organization: setup ? null : own.organizationId },
+      input,
     );
     const created = CREATED_ORGANIZATION[path];
-    if (created) {
+    if (setup) {
+      expect(await count(setup.organizationId)).toBeGreaterThan(before);
+    } else if (created) {
       const organizationId = await created(result, api);
       expect(await count(organizationId)).toBeGreaterThan(0);
     } else {

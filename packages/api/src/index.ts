@@ -2,6 +2,12 @@ export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retenti
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
 export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+export {
+  createMailer,
+  createMemoryMailer,
+  type Mailer,
+  type OutgoingMail,
+} from './invitations/mailer.ts';
 export { can, type Permission, POLICY } from './policy.ts';
 export { PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
 export { type AppRouter, appRouter } from './root.ts';

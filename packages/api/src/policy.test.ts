@@ -8,6 +8,8 @@ const SPEC: Record<Permission, { strictops_admin: boolean; customer: boolean }> 
   'organization.delete': { strictops_admin: true, customer: false },
   'members.read': { strictops_admin: true, customer: true },
   'members.manage': { strictops_admin: true, customer: false },
+  // Leaving is open to both roles; the last admin is refused by the database, not by the policy.
+  'members.leave': { strictops_admin: true, customer: true },
   'projects.read': { strictops_admin: true, customer: true },
   'projects.write': { strictops_admin: true, customer: true },
   'projects.delete': { strictops_admin: true, customer: false },

@@ -10,6 +10,7 @@ export const POLICY = {
   'organization.delete': ['strictops_admin'],
   'members.read': ['strictops_admin', 'customer'],
   'members.manage': ['strictops_admin'],
+  'members.leave': ['strictops_admin', 'customer'],
   'projects.read': ['strictops_admin', 'customer'],
   'projects.write': ['strictops_admin', 'customer'],
   'projects.delete': ['strictops_admin'],
@@ -37,6 +38,8 @@ export const PERMISSION_SCOPE = {
   'organization.delete': 'admin',
   'members.read': 'read',
   'members.manage': 'admin',
+  // A narrowly scoped token must not be able to end its creator's membership.
+  'members.leave': 'admin',
   'projects.read': 'read',
   'projects.write': 'write',
   'projects.delete': 'admin',

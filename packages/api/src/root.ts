@@ -1,6 +1,8 @@
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
+import { invitationsRouter } from './invitations/invitations.router.ts';
+import { membersRouter } from './members/members.router.ts';
 import { organizationsRouter } from './organizations/organizations.router.ts';
 import { router } from './trpc/init.ts';
 
@@ -9,6 +11,8 @@ export const appRouter = router({
   apiTokens: apiTokensRouter,
   auditEvents: auditEventsRouter,
   organizations: organizationsRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

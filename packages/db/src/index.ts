@@ -1,6 +1,7 @@
 export * from './embedded.ts';
 export * from './entities/index.ts';
 export { uuidv7 } from './ids.ts';
+export * from './maintenance.ts';
 export * from './orm.ts';
 export { resolveDataDir } from './paths.ts';
 export * from './tenant-filter.ts';

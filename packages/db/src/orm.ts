@@ -42,6 +42,10 @@ export function createOrmConfig({ url, poolSize = 10, debug = false, role = 'app
     debug,
     // Every list is explicit, so nothing is discovered from the file system at run time.
     discovery: { warnWhenNoEntities: true },
+    // Hand-written SQL in migrations (the last-admin trigger, narrow SECURITY DEFINER look-ups,
+    // policies for the owner) is not mirrored in entity metadata: never drop it. Declared tenant
+    // policies are still created with their tables.
+    schemaGenerator: { ignoreTriggers: true, ignoreRoutines: true, ignorePolicies: true },
     migrations: {
       path: MIGRATIONS_DIR,
       emit: 'ts',

@@ -23,7 +23,7 @@ export const authRouter = router({
         path: '/auth/sign-up',
         protect: false,
         tags,
-        summary: 'Create an account and its organization',
+        summary: 'Create an account and its organization, or join one with an invitation token',
       },
     })
     .input(SignUpInput)

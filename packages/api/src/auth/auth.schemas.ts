@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvitationToken } from '../invitations/token.schema.ts';
 import { OrganizationWithRoleDto } from '../organizations/organizations.schemas.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
 
@@ -9,6 +10,9 @@ export const SignUpInput = z.strictObject({
   email: Email,
   password: Password,
   name: z.string().trim().min(1).max(200),
+  invitationToken: InvitationToken.optional().describe(
+    'From an invitation link: join that organization (the email must be the invited one) instead of creating one',
+  ),
 });
 export const SignInInput = z.strictObject({ email: Email, password: z.string().min(1).max(PASSWORD_MAX) });
 

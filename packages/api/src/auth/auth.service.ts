@@ -4,6 +4,12 @@ import { Session, User } from '@strictops/db';
 import type { RequestOrigin } from '../audit/audit.service.ts';
 import { AppError } from '../errors.ts';
 import {
+  assertSameEmail,
+  assertUsable,
+  findInvitationByToken,
+  joinByInvitation,
+} from '../invitations/invitation-token.ts';
+import {
   createOrganization,
   listOrganizationsOf,
   type OrganizationView,
@@ -37,12 +43,32 @@ async function openSession(tx: EntityManager, userId: string, attributes: Sessio
  */
 export async function signUp(
   em: EntityManager,
-  input: { email: string; password: string; name: string },
+  input: { email: string; password: string; name: string; invitationToken?: string | undefined },
   origin: RequestOrigin,
 ) {
   if ((await em.count(User, { email: input.email })) > 0) throw emailTaken();
+  // An invitation is checked before any password hashing: a bad token costs nothing.
+  const invitation = input.invitationToken ? await findInvitationByToken(em, input.invitationToken) : undefined;
+  if (invitation) {
+    assertUsable(invitation);
+    assertSameEmail(invitation, input.email);
+  }
   const passwordHash = await hashPassword(input.password);
   try {
+    if (invitation) {
+      // Joins the inviting organization instead of creating one.
+      return await em.transactional(async (tx) => {
+        const user = tx.create(User, { email: input.email, name: input.name, passwordHash });
+        await tx.flush();
+        const actor = { type: 'user' as const, id: user.id, display: user.email };
+        await joinByInvitation(tx, { found: invitation, userId: user.id, actor, origin });
+        const session = await openSession(tx, user.id, {
+          ...clientOf(origin),
+          activeOrganizationId: invitation.organizationId,
+        });
+        return { user: toUserView(user), session };
+      });
+    }
     return await withSlugRetry(em, async (tx) => {
       const user = tx.create(User, { email: input.email, name: input.name, passwordHash });
       const organization = await createOrganization(tx, {

@@ -109,3 +109,24 @@ describe('organizations.usage', () => {
     expect(usage.limits.map((l) => l.name)).toContain('deploymentsPerMonth');
   });
 });
+
+describe('member limit', () => {
+  it('counts pending invitations: FREE allows the admin and two invitations, not a third', async () => {
+    const admin = await api.signUp('member-limit');
+    const invite = (email: string) =>
+      api
+        .call({ token: admin.token })
+        .invitations.create({ email: `${email}-${admin.user.id}@example.com`, role: 'customer' });
+    await invite('one');
+    await invite('two');
+    const error = await expectError(invite('three'), 'LIMIT_REACHED');
+    expect((error.cause as { details?: unknown }).details).toEqual({
+      limit: 'members',
+      max: 3,
+      usage: 3,
+      tier: 'FREE',
+    });
+    const usage = await api.call({ token: admin.token }).organizations.usage({});
+    expect(usage.limits).toContainEqual({ name: 'members', limit: 3, usage: 3 });
+  });
+});

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiToken, Membership, type Tier } from '@strictops/db';
+import { ApiToken, Invitation, Membership, type Tier } from '@strictops/db';
 import { AppError } from '../errors.ts';
 import { type Entitlements, entitlementsOf } from './entitlements.ts';
 
@@ -25,7 +25,9 @@ type Counter = (em: EntityManager, scope?: { parentId?: string }) => Promise<num
  * here, and `assertEntitled` and `organizations.usage` pick it up.
  */
 export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
-  members: (em) => em.count(Membership, {}),
+  members: async (em) =>
+    (await em.count(Membership, {})) +
+    (await em.count(Invitation, { status: 'pending', expiresAt: { $gt: new Date() } })),
   activeApiTokens: (em) =>
     em.count(ApiToken, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }),
 };

@@ -5,6 +5,8 @@ import { router } from '../trpc/init.ts';
 import { authedProcedure, orgProcedure } from '../trpc/procedures.ts';
 import {
   CreateOrganizationInput,
+  DeletedOrganizationDto,
+  DeleteOrganizationInput,
   OrganizationListDto,
   OrganizationWithRoleDto,
   SwitchOrganizationInput,
@@ -63,6 +65,22 @@ export const organizationsRouter = router({
     .output(OrganizationWithRoleDto)
     .mutation(({ ctx, input }) =>
       organizations.updateOrganization(ctx.em, { audit: ctx.audit, changes: input, role: ctx.membership.role }),
+    ),
+
+  delete: orgProcedure
+    .meta({
+      permission: 'organization.delete',
+      openapi: {
+        method: 'DELETE',
+        path: '/organizations/current',
+        tags,
+        summary: 'Delete the active organization (type its slug to confirm); purged for good after 30 days',
+      },
+    })
+    .input(DeleteOrganizationInput)
+    .output(DeletedOrganizationDto)
+    .mutation(({ ctx, input }) =>
+      organizations.deleteOrganization(ctx.em, { audit: ctx.audit, confirmSlug: input.confirmSlug }),
     ),
 
   switch: authedProcedure

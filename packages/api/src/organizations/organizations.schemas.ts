@@ -80,3 +80,14 @@ export const UsageDto = z.object({
   rateLimitMultiplier: z.number(),
   auditExport: z.boolean(),
 });
+
+export const DeleteOrganizationInput = z.strictObject({
+  confirmSlug: z.string().trim().min(1).max(64).describe('The organization’s slug, typed by the caller to confirm'),
+});
+
+export const DeletedOrganizationDto = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  deletedAt: z.date(),
+  purgeAfter: z.date().describe('When the purge removes it for good'),
+});

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   enterOrganization,
   Membership,
   type Organization,
   Organization as OrganizationEntity,
+  PURGE_AFTER_DAYS,
   type Role,
   Session,
   TENANT_FILTER,
@@ -147,4 +148,41 @@ export async function switchOrganization(
   if (!found) throw new AppError('ORGANIZATION_NOT_FOUND', 'Organization not found', { field: 'organization' });
   await em.nativeUpdate(Session, { id: sessionId }, { activeOrganizationId: found.id });
   return found;
+}
+
+/**
+ * Soft-deletes the active organization once the caller has typed its slug. Every member, session
+ * and token loses it on their next request (resolution skips deleted organizations); the purge
+ * command removes it, and frees its slug, after PURGE_AFTER_DAYS.
+ */
+export async function deleteOrganization(
+  em: EntityManager,
+  { audit, confirmSlug }: { audit: AuditScope; confirmSlug: string },
+) {
+  return em.transactional(async (tx) => {
+    const organization = await tx.findOneOrFail(
+      OrganizationEntity,
+      { id: audit.organizationId, deletedAt: null },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    if (confirmSlug.toLowerCase() !== organization.slug) {
+      throw new AppError('CONFIRMATION_MISMATCH', 'Type the organization’s slug exactly to confirm the deletion', {
+        field: 'confirmSlug',
+      });
+    }
+    const deletedAt = new Date();
+    organization.deletedAt = deletedAt;
+    await tx.flush();
+    await recordAuditEvent(tx, audit, {
+      action: 'organization.deleted',
+      target: { type: 'organization', id: organization.id, display: organization.name },
+      changes: { deletedAt: { before: null, after: deletedAt.toISOString() } },
+    });
+    return {
+      id: organization.id,
+      slug: organization.slug,
+      deletedAt,
+      purgeAfter: new Date(deletedAt.getTime() + PURGE_AFTER_DAYS * 24 * 60 * 60 * 1000),
+    };
+  });
 }

@@ -4,11 +4,13 @@ import type {} from '@strictops/db/testing';
 import { TRPCError } from '@trpc/server';
 import { expect, inject } from 'vitest';
 import { AppError, type ErrorCode } from '../errors.ts';
+import { createMemoryMailer } from '../invitations/mailer.ts';
 import { appRouter } from '../root.ts';
 import { createContext, type RequestInfo } from '../trpc/context.ts';
 import { createCallerFactory } from '../trpc/init.ts';
 
 const createCaller = createCallerFactory(appRouter);
+export const TEST_PUBLIC_URL = 'https://strictops.test';
 let counter = 0;
 
 /** A unique label per call, so tests sharing one database never collide. */
@@ -24,6 +26,8 @@ export const newCookieJar = (): CookieJar => ({ set: new Map(), cleared: 0 });
  */
 export async function createTestApi() {
   const orm = await openDatabase({ url: inject('databaseUrl'), poolSize: 20 });
+  // Invitations land here instead of an inbox; `tokenSentTo` reads the link back.
+  const mailer = createMemoryMailer({ publicUrl: TEST_PUBLIC_URL });
 
   function call(
     auth: { token?: string | null; organization?: string | null; viaCookie?: boolean; cookies?: CookieJar } = {},
@@ -38,7 +42,7 @@ export async function createTestApi() {
       organization: auth.organization ?? null,
     };
     return createCaller(
-      createContext({ orm }, request, {
+      createContext({ orm, mailer }, request, {
         setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
         clearSessionCookie: () => {
           cookies.cleared++;
@@ -89,7 +93,25 @@ export async function createTestApi() {
     return member;
   }
 
-  return { orm, call, signUp, addMember, memberOf, inOrganization, asUser, close: () => orm.close() };
+  /** The token of the latest invitation emailed to `email`. */
+  function tokenSentTo(email: string): string {
+    const mail = mailer.outbox.findLast((m) => m.to === email.toLowerCase());
+    if (!mail) throw new Error(`no invitation was sent to ${email}`);
+    return new URL(mail.acceptUrl).searchParams.get('token') as string;
+  }
+
+  return {
+    orm,
+    mailer,
+    call,
+    signUp,
+    addMember,
+    memberOf,
+    inOrganization,
+    asUser,
+    tokenSentTo,
+    close: () => orm.close(),
+  };
 }
 
 export type TestApi = Awaited<ReturnType<typeof createTestApi>>;

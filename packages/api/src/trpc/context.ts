@@ -32,6 +32,8 @@ export type ApiDependencies = {
    * connection, which RLS does not bind); a server always runs with it on.
    */
   rowLevelSecurity?: boolean;
+  /** Delivers invitations; unset: `fallbackMailer()` (the log). */
+  mailer?: import('../invitations/mailer.ts').Mailer;
 };
 
 /**

@@ -1,0 +1,206 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import {
+  INVITATION_LIFETIME_MS,
+  Invitation,
+  type InvitationStatus,
+  Membership,
+  Organization,
+  type Role,
+} from '@strictops/db';
+import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { assertEntitled } from '../entitlements/usage.ts';
+import { AppError } from '../errors.ts';
+import { afterCursor, pageQuery, toPage } from '../pagination.ts';
+import {
+  assertSameEmail,
+  assertUsable,
+  effectiveStatus,
+  findInvitationByToken,
+  hashInvitationToken,
+  joinByInvitation,
+  newInvitationToken,
+} from './invitation-token.ts';
+import type { Mailer } from './mailer.ts';
+
+export const toInvitationView = (invitation: Invitation) => ({
+  id: invitation.id,
+  email: invitation.email,
+  role: invitation.role,
+  status: effectiveStatus(invitation),
+  invitedBy: invitation.invitedBy ? { id: invitation.invitedBy.id, name: invitation.invitedBy.name } : null,
+  createdAt: invitation.createdAt,
+  expiresAt: invitation.expiresAt,
+  acceptedAt: invitation.acceptedAt ?? null,
+  revokedAt: invitation.revokedAt ?? null,
+});
+
+const notFound = () => new AppError('INVITATION_NOT_FOUND', 'Invitation not found', { field: 'id' });
+const pendingExists = (email: string, cause?: unknown) =>
+  new AppError('INVITATION_PENDING', `${email} already has a pending invitation: resend or revoke it`, {
+    field: 'email',
+    cause,
+  });
+
+const isPendingCollision = (error: unknown) =>
+  error instanceof UniqueConstraintViolationException && /invitation_pending_email_unique/.test(error.message);
+
+type Delivery = { mailer: Mailer; inviterName: string };
+
+async function deliver(invitation: Invitation, token: string, { mailer, inviterName }: Delivery) {
+  const organization = invitation.organization as Organization;
+  try {
+    await mailer.sendInvitation({
+      to: invitation.email,
+      organizationName: organization.name,
+      inviterName,
+      role: invitation.role,
+      token,
+      expiresAt: invitation.expiresAt,
+    });
+  } catch (error) {
+    // The invitation is rolled back with the request: nothing is pending that nobody received.
+    throw new AppError('MAIL_DELIVERY_FAILED', 'The invitation email could not be sent; try again', { cause: error });
+  }
+}
+
+export async function createInvitation(
+  em: EntityManager,
+  { audit, email, role, delivery }: { audit: AuditScope; email: string; role: Role; delivery: Delivery },
+) {
+  return em.transactional(async (tx) => {
+    if ((await tx.count(Membership, { user: { email } })) > 0) {
+      throw new AppError('ALREADY_MEMBER', `${email} is already a member of this organization`, { field: 'email' });
+    }
+    const now = new Date();
+    // A stale pending invitation is marked expired, which frees its email for a new one.
+    await tx.nativeUpdate(Invitation, { email, status: 'pending', expiresAt: { $lte: now } }, { status: 'expired' });
+    if ((await tx.count(Invitation, { email, status: 'pending' })) > 0) throw pendingExists(email);
+    // Members count pending invitations too (SPEC §5), so the limit is checked with stale ones expired.
+    await assertEntitled(tx, { organizationId: audit.organizationId, limit: 'members' });
+
+    const organization = await tx.findOneOrFail(Organization, { id: audit.organizationId });
+    const token = newInvitationToken();
+    const invitation = tx.create(Invitation, {
+      organization,
+      email,
+      role,
+      tokenHash: hashInvitationToken(token),
+      // The caller's own id, from their session: never an id a caller sent.
+      invitedBy: audit.actor.type === 'user' ? audit.actor.id : null,
+      expiresAt: new Date(now.getTime() + INVITATION_LIFETIME_MS),
+    });
+    try {
+      await tx.flush();
+    } catch (error) {
+      if (isPendingCollision(error)) throw pendingExists(email, error);
+      throw error;
+    }
+    await recordAuditEvent(tx, audit, {
+      action: 'invitation.created',
+      target: { type: 'invitation', id: invitation.id, display: email },
+      changes: { email: { after: email }, role: { after: role } },
+    });
+    await deliver(invitation, token, delivery);
+    await tx.populate(invitation, ['invitedBy']);
+    return toInvitationView(invitation);
+  });
+}
+
+export async function listInvitations(
+  em: EntityManager,
+  { status, cursor, limit }: { status?: InvitationStatus; cursor?: string; limit: number },
+) {
+  const now = new Date();
+  const byStatus: Record<InvitationStatus, FilterQuery<Invitation>> = {
+    pending: { status: 'pending', expiresAt: { $gt: now } },
+    expired: { $or: [{ status: 'expired' }, { status: 'pending', expiresAt: { $lte: now } }] },
+    accepted: { status: 'accepted' },
+    revoked: { status: 'revoked' },
+  };
+  const rows = await em.find(
+    Invitation,
+    status ? { $and: [afterCursor(cursor), byStatus[status]] } : afterCursor(cursor),
+    { ...pageQuery(limit), populate: ['invitedBy'] },
+  );
+  return toPage(rows, limit, toInvitationView);
+}
+
+async function loadInvitation(em: EntityManager, id: string) {
+  const invitation = await em.findOne(Invitation, { id }, { populate: ['invitedBy', 'organization'] });
+  if (!invitation) throw notFound();
+  return invitation;
+}
+
+export async function revokeInvitation(em: EntityManager, { audit, id }: { audit: AuditScope; id: string }) {
+  return em.transactional(async (tx) => {
+    const invitation = await loadInvitation(tx, id);
+    if (invitation.status === 'accepted') assertUsable(invitation);
+    if (invitation.status === 'revoked') return toInvitationView(invitation);
+    const before = effectiveStatus(invitation);
+    invitation.status = 'revoked';
+    invitation.revokedAt = new Date();
+    await tx.flush();
+    await recordAuditEvent(tx, audit, {
+      action: 'invitation.revoked',
+      target: { type: 'invitation', id: invitation.id, display: invitation.email },
+      changes: { status: { before, after: 'revoked' } },
+    });
+    return toInvitationView(invitation);
+  });
+}
+
+/** A new token (the old link stops working) and seven more days. Accepted and revoked ones stay closed. */
+export async function resendInvitation(
+  em: EntityManager,
+  { audit, id, delivery }: { audit: AuditScope; id: string; delivery: Delivery },
+) {
+  return em.transactional(async (tx) => {
+    const invitation = await loadInvitation(tx, id);
+    if (invitation.status === 'accepted' || invitation.status === 'revoked') assertUsable(invitation);
+    const token = newInvitationToken();
+    invitation.tokenHash = hashInvitationToken(token);
+    invitation.status = 'pending';
+    invitation.expiresAt = new Date(Date.now() + INVITATION_LIFETIME_MS);
+    try {
+      await tx.flush();
+    } catch (error) {
+      if (isPendingCollision(error)) throw pendingExists(invitation.email, error);
+      throw error;
+    }
+    await recordAuditEvent(tx, audit, {
+      action: 'invitation.resent',
+      target: { type: 'invitation', id: invitation.id, display: invitation.email },
+    });
+    await deliver(invitation, token, delivery);
+    return toInvitationView(invitation);
+  });
+}
+
+/** What the accept page shows. Unusable tokens get their own errors. */
+export async function lookupInvitation(em: EntityManager, token: string) {
+  const found = await findInvitationByToken(em, token);
+  assertUsable(found);
+  return {
+    organizationName: found.organizationName,
+    inviterName: found.inviterName,
+    role: found.role,
+    expiresAt: found.expiresAt,
+  };
+}
+
+export async function acceptInvitation(
+  em: EntityManager,
+  {
+    token,
+    user,
+    sessionId,
+    actor,
+    origin,
+  }: { token: string; user: { id: string; email: string }; sessionId: string; actor: Actor; origin: RequestOrigin },
+) {
+  const found = await findInvitationByToken(em, token);
+  assertUsable(found);
+  assertSameEmail(found, user.email);
+  return joinByInvitation(em, { found, userId: user.id, actor, origin, sessionId });
+}

@@ -1,0 +1,25 @@
+import type { Orm } from './orm.ts';
+
+/** How long a deleted organization is kept (restorable by hand) before the purge removes it. */
+export const PURGE_AFTER_DAYS = 30;
+
+export type PurgedOrganization = { id: string; slug: string; deletedAt: Date };
+
+/**
+ * Removes for good every organization deleted more than `olderThanDays` ago, with everything it
+ * owns (memberships, invitations, audit events: the foreign keys cascade). Its slug is free again
+ * afterwards. Run it with an ORM opened as the owner (`role: 'owner'`): maintenance, not a request.
+ */
+export async function purgeDeletedOrganizations(
+  orm: Orm,
+  { now = new Date(), olderThanDays = PURGE_AFTER_DAYS }: { now?: Date; olderThanDays?: number } = {},
+): Promise<PurgedOrganization[]> {
+  const cutoff = new Date(now.getTime() - olderThanDays * 24 * 60 * 60 * 1000);
+  const rows = (await orm.em
+    .getConnection()
+    .execute(
+      'delete from "organization" where "deleted_at" is not null and "deleted_at" < ? returning "id", "slug", "deleted_at"',
+      [cutoff],
+    )) as { id: string; slug: string; deleted_at: Date | string }[];
+  return rows.map((row) => ({ id: row.id, slug: row.slug, deletedAt: new Date(row.deleted_at) }));
+}
