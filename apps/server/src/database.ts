@@ -32,3 +32,30 @@ export async function openServerDatabase(
     },
   };
 }
+
+/**
+ * For maintenance commands (purges): runs `work` with an owner connection (DATABASE_OWNER_URL,
+ * else DATABASE_URL, else the embedded database, which no running server may hold), after
+ * bringing the schema up to date as the server does at start.
+ */
+export async function withOwnerDatabase<T>(
+  config: Pick<ServerConfig, 'databaseUrl' | 'databaseOwnerUrl' | 'dataDir'>,
+  work: (orm: Orm) => Promise<T>,
+): Promise<T> {
+  const url = config.databaseOwnerUrl ?? config.databaseUrl;
+  const embedded = url
+    ? undefined
+    : await startEmbeddedPostgres(resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir }));
+  const ownerUrl = url ?? (embedded?.url as string);
+  try {
+    await migrateDatabaseAt(ownerUrl);
+    const orm = await openDatabase({ url: ownerUrl, poolSize: 1, role: 'owner' });
+    try {
+      return await work(orm);
+    } finally {
+      await orm.close();
+    }
+  } finally {
+    await embedded?.stop();
+  }
+}

@@ -1,16 +1,9 @@
 import { createMailer, RateLimits } from '@strictops/api';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { openServerDatabase } from './database.ts';
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const database = await openServerDatabase(config, (message) => console.log(message));
 // Without SMTP_URL the mailer writes each invitation to the server log (it only logs after start).

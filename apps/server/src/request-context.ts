@@ -51,3 +51,19 @@ export function contextFromRequest(
     },
   );
 }
+
+/** The context factory and error log shared by the tRPC and the REST handlers. */
+export function procedureHandlerOptions(
+  app: { log: { error(fields: object, message: string): void } },
+  dependencies: ApiDependencies,
+  config: Pick<ServerConfig, 'secureCookies'>,
+) {
+  return {
+    createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }) =>
+      contextFromRequest(dependencies, config, req, res),
+    onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+    },
+  };
+}

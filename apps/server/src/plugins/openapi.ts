@@ -4,7 +4,7 @@ import { type ApiDependencies, appRouter } from '@strictops/api';
 import type { FastifyInstance } from 'fastify';
 import { fastifyTRPCOpenApiPlugin, generateOpenApiDocument } from 'trpc-to-openapi';
 import type { ServerConfig } from '../config.ts';
-import { contextFromRequest } from '../request-context.ts';
+import { procedureHandlerOptions } from '../request-context.ts';
 
 export function openApiDocument(config: Pick<ServerConfig, 'publicUrl'>) {
   return generateOpenApiDocument(appRouter, {
@@ -36,16 +36,6 @@ export async function openApiPlugin(
     basePath: '/',
     router: appRouter,
     maxBodySize: bodyLimit,
-    createContext: ({
-      req,
-      res,
-    }: {
-      req: Parameters<typeof contextFromRequest>[2];
-      res: Parameters<typeof contextFromRequest>[3];
-    }) => contextFromRequest(dependencies, config, req, res),
-    onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-    },
+    ...procedureHandlerOptions(app, dependencies, config),
   } as never);
 }

@@ -2,7 +2,7 @@ import { type ApiDependencies, appRouter } from '@strictops/api';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config.ts';
-import { contextFromRequest } from '../request-context.ts';
+import { procedureHandlerOptions } from '../request-context.ts';
 
 export const MAX_BATCH_SIZE = 20;
 
@@ -18,17 +18,7 @@ export async function trpcPlugin(
       allowBatching: true,
       maxBatchSize: MAX_BATCH_SIZE,
       maxBodySize: bodyLimit,
-      createContext: ({
-        req,
-        res,
-      }: {
-        req: Parameters<typeof contextFromRequest>[2];
-        res: Parameters<typeof contextFromRequest>[3];
-      }) => contextFromRequest(dependencies, config, req, res),
-      onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-      },
+      ...procedureHandlerOptions(app, dependencies, config),
     },
   });
 }
