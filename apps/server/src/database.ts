@@ -35,8 +35,7 @@ export async function openServerDatabase(
 
 /**
  * For maintenance commands (purges): runs `work` with an owner connection (DATABASE_OWNER_URL,
- * else DATABASE_URL, else the embedded database, which no running server may hold), after
- * bringing the schema up to date as the server does at start.
+ * else DATABASE_URL, else the embedded database, which no running server may hold).
  */
 export async function withOwnerDatabase<T>(
   config: Pick<ServerConfig, 'databaseUrl' | 'databaseOwnerUrl' | 'dataDir'>,
@@ -48,7 +47,9 @@ export async function withOwnerDatabase<T>(
     : await startEmbeddedPostgres(resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir }));
   const ownerUrl = url ?? (embedded?.url as string);
   try {
-    await migrateDatabaseAt(ownerUrl);
+    // The embedded database may be new (no server has started on it yet); a server's database
+    // at a URL is migrated by the servers themselves.
+    if (embedded) await migrateDatabaseAt(ownerUrl);
     const orm = await openDatabase({ url: ownerUrl, poolSize: 1, role: 'owner' });
     try {
       return await work(orm);
