@@ -22,6 +22,13 @@ type Fixture = {
   customerMembershipId: string;
   customerTokenId: string;
   invitationId: string;
+  /** A project with its default environments (dev: unprotected) and a queued deployment to dev. */
+  projectId: string;
+  devEnvironmentId: string;
+  deploymentId: string;
+  /** An environment and a project with no deployments, which the delete samples may remove. */
+  scratchEnvironmentId: string;
+  scratchProjectId: string;
 };
 
 const NO_SUCH_TOKEN = 'n'.repeat(43);
@@ -52,6 +59,28 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'invitations.resend': (f) => ({ id: f.invitationId }),
   'invitations.lookup': () => ({ token: NO_SUCH_TOKEN }),
   'invitations.accept': () => ({ token: NO_SUCH_TOKEN }),
+  'projects.create': () => ({ name: unique('Sample project') }),
+  'projects.list': () => ({}),
+  'projects.get': (f) => ({ id: f.projectId }),
+  'projects.update': (f) => ({ id: f.projectId, name: 'Renamed project' }),
+  'projects.delete': (f) => ({ id: f.scratchProjectId }),
+  'projects.validateConfig': (f) => ({ id: f.projectId, yaml: 'version: 1\n' }),
+  'projects.applyConfig': (f) => ({ id: f.projectId, yaml: `version: 1\nproject: { name: "${unique('applied')}" }\n` }),
+  'environments.create': (f) => ({ projectId: f.projectId, name: 'qa' }),
+  'environments.list': (f) => ({ projectId: f.projectId }),
+  'environments.update': (f) => ({ id: f.devEnvironmentId, protected: true }),
+  'environments.delete': (f) => ({ id: f.scratchEnvironmentId }),
+  'deployments.create': (f) => ({ projectId: f.projectId, environment: 'staging', ref: 'main' }),
+  'deployments.list': () => ({}),
+  'deployments.get': (f) => ({ id: f.deploymentId }),
+  'deployments.cancel': (f) => ({ id: f.deploymentId }),
+  'internal.deployments.claim': () => ({ workerId: 'suite' }),
+  'internal.deployments.updateStatus': (f) => ({
+    organizationId: f.organizationId,
+    deploymentId: f.deploymentId,
+    status: 'cancelled',
+  }),
+  'internal.organizations.setTier': (f) => ({ organizationId: f.organizationId, tier: 'PROFESSIONAL' }),
   'apiTokens.create': () => ({ name: 'Sample', scopes: ['read'] }),
   'apiTokens.list': () => ({}),
   'apiTokens.revoke': (f) => ({ id: f.customerTokenId }),
@@ -69,11 +98,11 @@ const procedures = Object.entries(appRouter._def.procedures as unknown as Record
 const organizationProcedures = procedures.filter((p) => p.meta.permission);
 
 async function invoke(api: TestApi, path: string, auth: Parameters<TestApi['call']>[0], input: unknown) {
-  const [area, name] = path.split('.') as [string, string];
-  const caller = api.call(auth) as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;
-  const procedure = caller[area]?.[name];
-  if (!procedure) throw new Error(`no procedure ${path}`);
-  return procedure(input);
+  // Walk the caller one segment at a time: routers nest (internal.deployments.claim).
+  let target: unknown = api.call(auth);
+  for (const segment of path.split('.')) target = (target as Record<string, unknown>)[segment];
+  if (typeof target !== 'function') throw new Error(`no procedure ${path}`);
+  return (target as (input: unknown) => Promise<unknown>)(input);
 }
 
 let api: TestApi;
@@ -101,7 +130,18 @@ async function buildFixture(admin: { token: string; organization: { id: string; 
   const invitation = await api
     .call({ token: admin.token, organization: admin.organization.id })
     .invitations.create({ email: `${unique('pending')}@example.com`, role: 'customer' });
+  const asAdmin = api.call({ token: admin.token, organization: admin.organization.id });
+  const project = await asAdmin.projects.create({ name: unique('fixture project') });
+  const dev = project.environments.find((e) => e.name === 'dev');
+  const deployment = await asAdmin.deployments.create({ projectId: project.id, environment: 'dev', ref: 'main' });
+  const scratchEnvironment = await asAdmin.environments.create({ projectId: project.id, name: 'scratch' });
+  const scratchProject = await asAdmin.projects.create({ name: unique('scratch project') });
   const fixture: Fixture = {
+    scratchEnvironmentId: scratchEnvironment.id,
+    scratchProjectId: scratchProject.id,
+    projectId: project.id,
+    devEnvironmentId: dev?.id as string,
+    deploymentId: deployment.deployment.id,
     organizationId: admin.organization.id,
     organizationSlug: admin.organization.slug,
     customerMembershipId: (await membershipIdOf(admin.organization.id, member.user.id)) as string,
@@ -235,14 +275,22 @@ describe('every mutation writes an audit event', () => {
     const setup = await AUDIT_SETUPS[path]?.(admin);
     const before = await count(setup?.organizationId ?? own.organizationId);
     const input = setup ? setup.input : SAMPLE_INPUTS[path]?.(own);
+    const internal = path.startsWith('internal.');
     const result = await invoke(
       api,
       path,
-      { token: admin.token, organization: setup ? null : own.organizationId },
+      internal ? { token: api.serviceToken } : { token: admin.token, organization: setup ? null : own.organizationId },
       input,
     );
     const created = CREATED_ORGANIZATION[path];
-    if (setup) {
+    if (path === 'internal.deployments.claim') {
+      // A claim takes the oldest queued deployment of any organization: its event is in that one's log.
+      const { organizationId, deployment } = result as { organizationId: string; deployment: { id: string } };
+      const events = await api.inOrganization(organizationId, (em) =>
+        em.count(AuditEvent, { targetId: deployment.id, action: 'deployment.started' }),
+      );
+      expect(events).toBe(1);
+    } else if (setup) {
       expect(await count(setup.organizationId)).toBeGreaterThan(before);
     } else if (created) {
       const organizationId = await created(result, api);

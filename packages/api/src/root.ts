@@ -1,9 +1,13 @@
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
+import { deploymentsRouter } from './deployments/deployments.router.ts';
+import { internalRouter } from './internal/internal.router.ts';
 import { invitationsRouter } from './invitations/invitations.router.ts';
 import { membersRouter } from './members/members.router.ts';
 import { organizationsRouter } from './organizations/organizations.router.ts';
+import { environmentsRouter } from './projects/environments.router.ts';
+import { projectsRouter } from './projects/projects.router.ts';
 import { router } from './trpc/init.ts';
 
 export const appRouter = router({
@@ -11,6 +15,10 @@ export const appRouter = router({
   apiTokens: apiTokensRouter,
   auditEvents: auditEventsRouter,
   organizations: organizationsRouter,
+  projects: projectsRouter,
+  environments: environmentsRouter,
+  deployments: deploymentsRouter,
+  internal: internalRouter,
   members: membersRouter,
   invitations: invitationsRouter,
 });

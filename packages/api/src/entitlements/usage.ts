@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiToken, Invitation, Membership, type Tier } from '@strictops/db';
+import { ApiToken, Deployment, Environment, Invitation, Membership, Project, type Tier } from '@strictops/db';
 import { AppError } from '../errors.ts';
 import { type Entitlements, entitlementsOf } from './entitlements.ts';
 
@@ -28,6 +28,13 @@ export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
   members: async (em) =>
     (await em.count(Membership, {})) +
     (await em.count(Invitation, { status: 'pending', expiresAt: { $gt: new Date() } })),
+  projects: (em) => em.count(Project, {}),
+  environmentsPerProject: (em, scope) => em.count(Environment, { project: scope?.parentId }),
+  deploymentsPerMonth: (em) => {
+    const now = new Date();
+    return em.count(Deployment, { queuedAt: { $gte: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)) } });
+  },
+  concurrentDeployments: (em) => em.count(Deployment, { status: { $in: ['queued', 'in_progress'] } }),
   activeApiTokens: (em) =>
     em.count(ApiToken, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }),
 };
@@ -37,6 +44,19 @@ export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
  * first, so concurrent creations in one organization take turns and the count each sees is the
  * truth; then refuses, changing nothing, when adding would pass the tier's limit.
  */
+/**
+ * Locks the organization's row until the transaction ends: creations in one organization take
+ * turns, so the counts they check (and the idempotency keys they look for) are the truth.
+ */
+export async function lockOrganization(em: EntityManager, organizationId: string) {
+  const [organization] = await em.execute<{ tier: Tier; limit_overrides: Record<string, number | null> | null }[]>(
+    'select tier, limit_overrides from "organization" where id = ? for update',
+    [organizationId],
+  );
+  if (!organization) throw new AppError('ORGANIZATION_NOT_FOUND', 'Organization not found');
+  return organization;
+}
+
 export async function assertEntitled(
   em: EntityManager,
   {
@@ -46,11 +66,7 @@ export async function assertEntitled(
     parentId,
   }: { organizationId: string; limit: CountedLimit; adding?: number; parentId?: string },
 ): Promise<void> {
-  const [organization] = await em.execute<{ tier: Tier; limit_overrides: Record<string, number | null> | null }[]>(
-    'select tier, limit_overrides from "organization" where id = ? for update',
-    [organizationId],
-  );
-  if (!organization) throw new AppError('ORGANIZATION_NOT_FOUND', 'Organization not found');
+  const organization = await lockOrganization(em, organizationId);
   const max = entitlementsOf({ tier: organization.tier, limitOverrides: organization.limit_overrides })[limit];
   if (max === null) return;
   const counter = USAGE_COUNTERS[limit];

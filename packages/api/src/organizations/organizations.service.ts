@@ -34,7 +34,7 @@ export const toOrganizationView = (organization: Organization, role: Role): Orga
   role,
 });
 
-function slugFromName(name: string): string {
+export function slugFromName(name: string): string {
   const base = name
     .normalize('NFKD')
     .toLowerCase()
@@ -46,7 +46,7 @@ function slugFromName(name: string): string {
   return base.length >= 3 && !RESERVED_SLUGS.has(base) ? base : `org-${base || 'new'}`.replace(/-+$/, '');
 }
 
-const randomSuffix = () => randomBytes(4).toString('hex').slice(0, 6);
+export const randomSuffix = () => randomBytes(4).toString('hex').slice(0, 6);
 
 function isSlugCollision(error: unknown) {
   return error instanceof UniqueConstraintViolationException && /organization_slug_unique/.test(error.message);

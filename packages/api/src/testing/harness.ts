@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { enterOrganization, Membership, type Orm, openDatabase, type Role, USER_SETTING } from '@strictops/db';
 import type {} from '@strictops/db/testing';
@@ -24,10 +25,15 @@ export const newCookieJar = (): CookieJar => ({ set: new Map(), cleared: 0 });
  * The API on the real test database, called the way the HTTP host calls it: one context per
  * request, with whatever token and organization header the test chooses.
  */
+const SERVICE_SECRET = 'test-deploy-worker-secret-0123456789abcdef';
+const TEST_SERVICE = { name: 'test-worker', secretSha256: createHash('sha256').update(SERVICE_SECRET).digest('hex') };
+
 export async function createTestApi() {
   const orm = await openDatabase({ url: inject('databaseUrl'), poolSize: 20 });
   // Invitations land here instead of an inbox; `tokenSentTo` reads the link back.
   const mailer = createMemoryMailer({ publicUrl: TEST_PUBLIC_URL });
+  // Internal procedures answer to this secret, as a deploy worker's would be configured.
+  const serviceToken = SERVICE_SECRET;
 
   function call(
     auth: { token?: string | null; organization?: string | null; viaCookie?: boolean; cookies?: CookieJar } = {},
@@ -42,7 +48,7 @@ export async function createTestApi() {
       organization: auth.organization ?? null,
     };
     return createCaller(
-      createContext({ orm, mailer }, request, {
+      createContext({ orm, mailer, serviceCredentials: [TEST_SERVICE] }, request, {
         setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
         clearSessionCookie: () => {
           cookies.cleared++;
@@ -103,6 +109,7 @@ export async function createTestApi() {
   return {
     orm,
     mailer,
+    serviceToken,
     call,
     signUp,
     addMember,

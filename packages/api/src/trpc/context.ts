@@ -12,6 +12,8 @@ export type RequestInfo = {
   cookieToken: string | null;
   /** `x-strictops-organization`: the organization (id or slug) the request acts on. */
   organization: string | null;
+  /** `Idempotency-Key`: makes a retried creation return the first result. */
+  idempotencyKey?: string | null;
 };
 
 /** What the API may do to the HTTP response. */
@@ -34,7 +36,11 @@ export type ApiDependencies = {
   rowLevelSecurity?: boolean;
   /** Delivers invitations; unset: `fallbackMailer()` (the log). */
   mailer?: import('../invitations/mailer.ts').Mailer;
+  /** Internal services (deploy workers, billing): a name and the SHA-256 of its secret each. */
+  serviceCredentials?: ServiceCredential[];
 };
+
+export type ServiceCredential = { name: string; secretSha256: string };
 
 /**
  * The root tRPC context. `dependencies` is typed `unknown` here on purpose: this type is part of

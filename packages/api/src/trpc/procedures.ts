@@ -15,7 +15,7 @@ import { t } from './init.ts';
 import type { ProcedureMeta } from './meta.ts';
 
 /** Every procedure starts here: domain errors get their status, and dependencies get their type. */
-const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
   const dependencies = ctx.dependencies as ApiDependencies;
   const origin: RequestOrigin = {
     ip: ctx.request.ip,
@@ -69,7 +69,10 @@ const ROLLBACK = Symbol('rollback');
  * rather than a throw, so the failure is turned into a rollback here: a mutation and everything
  * it wrote (its audit event included) commit together or not at all.
  */
-async function inTransaction<T extends { ok: boolean }>(em: EntityManager, run: (tx: EntityManager) => Promise<T>) {
+export async function inTransaction<T extends { ok: boolean }>(
+  em: EntityManager,
+  run: (tx: EntityManager) => Promise<T>,
+) {
   let result: T | undefined;
   try {
     await em.transactional(async (tx) => {

@@ -1,9 +1,14 @@
 import { ApiToken } from './api-token.entity.ts';
 import { AuditCheckpoint } from './audit-checkpoint.entity.ts';
 import { AuditEvent } from './audit-event.entity.ts';
+import { Deployment } from './deployment.entity.ts';
+import { Environment } from './environment.entity.ts';
 import { Invitation } from './invitation.entity.ts';
 import { Membership } from './membership.entity.ts';
 import { Organization } from './organization.entity.ts';
+import { Project } from './project.entity.ts';
+import { Resource } from './resource.entity.ts';
+import { Service } from './service.entity.ts';
 import { Session } from './session.entity.ts';
 import { User } from './user.entity.ts';
 
@@ -16,6 +21,8 @@ export {
   AuditEvent,
   type AuditOutcome,
 } from './audit-event.entity.ts';
+export { DEPLOYMENT_STATUSES, Deployment, type DeploymentStatus } from './deployment.entity.ts';
+export { Environment } from './environment.entity.ts';
 export {
   INVITATION_LIFETIME_MS,
   INVITATION_STATUSES,
@@ -24,7 +31,24 @@ export {
 } from './invitation.entity.ts';
 export { Membership, ROLES, type Role } from './membership.entity.ts';
 export { Organization, TIERS, type Tier } from './organization.entity.ts';
+export { Project } from './project.entity.ts';
+export { RESOURCE_KINDS, Resource, type ResourceKind } from './resource.entity.ts';
+export { SERVICE_TYPES, Service, type ServiceType } from './service.entity.ts';
 export { Session } from './session.entity.ts';
 export { User } from './user.entity.ts';
 
-export const entities = [User, Session, Organization, Membership, AuditEvent, ApiToken, AuditCheckpoint, Invitation];
+export const entities = [
+  User,
+  Session,
+  Organization,
+  Membership,
+  AuditEvent,
+  ApiToken,
+  AuditCheckpoint,
+  Invitation,
+  Project,
+  Environment,
+  Service,
+  Resource,
+  Deployment,
+];

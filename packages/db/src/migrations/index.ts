@@ -3,9 +3,11 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128104143_foundation as m0 } from './Migration20261128104143_foundation.ts';
 import { Migration20261128110230_audit_log_and_api_tokens as m1 } from './Migration20261128110230_audit_log_and_api_tokens.ts';
 import { Migration20261128111900_team as m2 } from './Migration20261128111900_team.ts';
+import { Migration20261128113147_projects_and_deployments as m3 } from './Migration20261128113147_projects_and_deployments.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
   { name: 'Migration20261128110230_audit_log_and_api_tokens', class: m1 },
   { name: 'Migration20261128111900_team', class: m2 },
+  { name: 'Migration20261128113147_projects_and_deployments', class: m3 },
 ];

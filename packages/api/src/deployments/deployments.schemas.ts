@@ -1,0 +1,66 @@
+import { ACTOR_TYPES, DEPLOYMENT_STATUSES, TIERS } from '@strictops/db';
+import { z } from 'zod';
+import { PageFields, pageDto } from '../pagination.ts';
+
+export const DeploymentDto = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  environmentId: z.uuid(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  ref: z.string(),
+  commitSha: z.string().nullable(),
+  triggeredBy: z.object({ type: z.enum(ACTOR_TYPES), id: z.string(), display: z.string() }),
+  failureReason: z.string().nullable(),
+  queuedAt: z.date(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+});
+
+export const CreateDeploymentInput = z.strictObject({
+  projectId: z.uuid(),
+  environment: z.string().trim().min(1).max(64).describe('Environment name or id'),
+  ref: z.string().trim().min(1).max(255).describe('Branch, tag or other git ref'),
+  commitSha: z
+    .string()
+    .regex(/^[0-9a-f]{7,40}$/, 'A hexadecimal commit SHA')
+    .optional(),
+  idempotencyKey: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('Over REST, the Idempotency-Key header does the same'),
+});
+export const CreatedDeploymentDto = z.object({ deployment: DeploymentDto, replayed: z.boolean() });
+export const ListDeploymentsInput = z.strictObject({
+  projectId: z.uuid().optional(),
+  environmentId: z.uuid().optional(),
+  status: z.enum(DEPLOYMENT_STATUSES).optional(),
+  ...PageFields,
+});
+export const DeploymentListDto = pageDto(DeploymentDto);
+export const DeploymentRef = z.strictObject({ id: z.uuid() });
+
+export const ClaimInput = z.strictObject({ workerId: z.string().trim().min(1).max(128) });
+export const ClaimedDto = z.object({ organizationId: z.uuid().nullable(), deployment: DeploymentDto.nullable() });
+export const UpdateStatusInput = z.strictObject({
+  organizationId: z.uuid(),
+  deploymentId: z.uuid(),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  failureReason: z.string().trim().max(1000).optional(),
+});
+export const SetTierInput = z.strictObject({
+  organizationId: z.uuid(),
+  tier: z.enum(TIERS),
+  limitOverrides: z
+    .record(z.string(), z.number().int().min(0).nullable())
+    .nullable()
+    .optional()
+    .describe('ENTERPRISE only'),
+});
+export const TierDto = z.object({
+  organizationId: z.uuid(),
+  tier: z.enum(TIERS),
+  limitOverrides: z.record(z.string(), z.number().nullable()).nullable(),
+});

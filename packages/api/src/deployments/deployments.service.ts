@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Deployment, type DeploymentStatus, Environment, type Role } from '@strictops/db';
+import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
+import { AppError } from '../errors.ts';
+import { toPage } from '../pagination.ts';
+import { loadProject } from '../projects/projects.service.ts';
+
+export const view = (d: Deployment) => ({
+  id: d.id,
+  projectId: d.project.id,
+  environmentId: d.environment.id,
+  status: d.status,
+  ref: d.ref,
+  commitSha: d.commitSha ?? null,
+  triggeredBy: { type: d.triggeredByType, id: d.triggeredById, display: d.triggeredByDisplay },
+  failureReason: d.failureReason ?? null,
+  queuedAt: d.queuedAt,
+  startedAt: d.startedAt ?? null,
+  finishedAt: d.finishedAt ?? null,
+});
+
+export type CreateDeployment = {
+  projectId: string;
+  environment: string;
+  ref: string;
+  commitSha?: string;
+  idempotencyKey?: string;
+};
+
+const digestOf = (input: CreateDeployment) =>
+  createHash('sha256')
+    .update(JSON.stringify([input.projectId, input.environment, input.ref, input.commitSha ?? null]))
+    .digest('hex');
+
+/**
+ * Queues a deployment. With an idempotency key, a replay of the same request returns the first
+ * deployment, the same key with another request is IDEMPOTENCY_KEY_REUSED, and concurrent
+ * duplicates create one: they take turns on the organization's lock, and each looks for the key
+ * before it inserts.
+ */
+export async function createDeployment(
+  em: EntityManager,
+  { audit, role, input }: { audit: AuditScope; role: Role; input: CreateDeployment },
+) {
+  await lockOrganization(em, audit.organizationId);
+  if (input.idempotencyKey) {
+    const first = await em.findOne(Deployment, { idempotencyKey: input.idempotencyKey });
+    if (first) {
+      if (first.requestDigest !== digestOf(input)) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different deployment', {
+          field: 'idempotencyKey',
+        });
+      }
+      return { deployment: view(first), replayed: true };
+    }
+  }
+  const project = await loadProject(em, input.projectId);
+  const key = input.environment.toLowerCase();
+  const environment = await em.findOne(Environment, {
+    project: project.id,
+    $or: [{ name: key }, ...(/^[0-9a-f-]{36}$/.test(key) ? [{ id: key }] : [])],
+  });
+  if (!environment)
+    throw new AppError('ENVIRONMENT_NOT_FOUND', `This project has no environment "${input.environment}"`, {
+      field: 'environment',
+    });
+  if (environment.protected && role !== 'strictops_admin') {
+    throw new AppError(
+      'PERMISSION_DENIED',
+      `"${environment.name}" is protected: deploying to it needs strictops_admin`,
+      {
+        field: 'environment',
+      },
+    );
+  }
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'deploymentsPerMonth' });
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'concurrentDeployments' });
+  const deployment = em.create(Deployment, {
+    organization: audit.organizationId,
+    project,
+    environment,
+    ref: input.ref,
+    commitSha: input.commitSha ?? null,
+    triggeredByType: audit.actor.type,
+    triggeredById: audit.actor.id,
+    triggeredByDisplay: audit.actor.display,
+    idempotencyKey: input.idempotencyKey ?? null,
+    requestDigest: input.idempotencyKey ? digestOf(input) : null,
+  });
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: 'deployment.created',
+    target: { type: 'deployment', id: deployment.id, display: `${project.slug}/${environment.name}@${input.ref}` },
+  });
+  return { deployment: view(deployment), replayed: false };
+}
+
+export async function listDeployments(
+  em: EntityManager,
+  {
+    projectId,
+    environmentId,
+    status,
+    cursor,
+    limit,
+  }: { projectId?: string; environmentId?: string; status?: DeploymentStatus; cursor?: string; limit: number },
+) {
+  // Newest first: ids are time-ordered, so the cursor walks backwards.
+  const rows = await em.find(
+    Deployment,
+    {
+      ...(projectId ? { project: projectId } : {}),
+      ...(environmentId ? { environment: environmentId } : {}),
+      ...(status ? { status } : {}),
+      ...(cursor ? { id: { $lt: cursor } } : {}),
+    },
+    { orderBy: { id: 'desc' }, limit: limit + 1 },
+  );
+  return toPage(rows, limit, view);
+}
+
+export async function loadDeployment(em: EntityManager, id: string) {
+  const deployment = await em.findOne(Deployment, { id });
+  if (!deployment) throw new AppError('DEPLOYMENT_NOT_FOUND', 'Deployment not found', { field: 'id' });
+  return deployment;
+}
+
+/** The status machine: queued -> in_progress -> succeeded | failed, and cancelled from either of the first two. */
+const NEXT: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
+  queued: ['in_progress', 'cancelled'],
+  in_progress: ['succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+export async function transition(
+  em: EntityManager,
+  { audit, id, to, failureReason }: { audit: AuditScope; id: string; to: DeploymentStatus; failureReason?: string },
+) {
+  const deployment = await loadDeployment(em, id);
+  const from = deployment.status as DeploymentStatus;
+  if (!NEXT[from].includes(to)) {
+    throw new AppError('INVALID_TRANSITION', `A ${from} deployment cannot become ${to}`, {
+      field: 'status',
+      details: { from, to },
+    });
+  }
+  deployment.status = to;
+  if (to === 'in_progress') deployment.startedAt = new Date();
+  if (to === 'succeeded' || to === 'failed' || to === 'cancelled') deployment.finishedAt = new Date();
+  if (to === 'failed') deployment.failureReason = failureReason ?? null;
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: `deployment.${to === 'in_progress' ? 'started' : to}`,
+    target: { type: 'deployment', id, display: deployment.ref },
+    changes: { status: { before: from, after: to } },
+  });
+  return view(deployment);
+}

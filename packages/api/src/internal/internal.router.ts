@@ -1,0 +1,36 @@
+import {
+  ClaimedDto,
+  ClaimInput,
+  DeploymentDto,
+  SetTierInput,
+  TierDto,
+  UpdateStatusInput,
+} from '../deployments/deployments.schemas.ts';
+import { router } from '../trpc/init.ts';
+import { internalProcedure } from '../trpc/internal-procedure.ts';
+import * as internal from './internal.service.ts';
+
+/** For internal services over tRPC only (deploy workers, billing); not part of the REST API. */
+export const internalRouter = router({
+  deployments: router({
+    claim: internalProcedure
+      .input(ClaimInput)
+      .output(ClaimedDto)
+      .mutation(({ ctx, input }) =>
+        internal.claimDeployment(ctx.em, { actor: ctx.actor, origin: ctx.origin, workerId: input.workerId }),
+      ),
+
+    updateStatus: internalProcedure
+      .input(UpdateStatusInput)
+      .output(DeploymentDto)
+      .mutation(({ ctx, input }) =>
+        internal.reportDeployment(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input }),
+      ),
+  }),
+  organizations: router({
+    setTier: internalProcedure
+      .input(SetTierInput)
+      .output(TierDto)
+      .mutation(({ ctx, input }) => internal.setTier(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),
+  }),
+});

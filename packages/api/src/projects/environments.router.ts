@@ -1,0 +1,62 @@
+import { Ok } from '../auth/auth.schemas.ts';
+import { router } from '../trpc/init.ts';
+import { orgProcedure } from '../trpc/procedures.ts';
+import * as environments from './environments.service.ts';
+import {
+  CreateEnvironmentInput,
+  EnvironmentDto,
+  EnvironmentListDto,
+  EnvironmentRef,
+  ListEnvironmentsInput,
+  UpdateEnvironmentInput,
+} from './projects.schemas.ts';
+
+const tags = ['environments'];
+
+export const environmentsRouter = router({
+  create: orgProcedure
+    .meta({
+      permission: 'projects.write',
+      openapi: { method: 'POST', path: '/environments', tags, summary: 'Add an environment to a project' },
+    })
+    .input(CreateEnvironmentInput)
+    .output(EnvironmentDto)
+    .mutation(({ ctx, input }) => environments.createEnvironment(ctx.em, { audit: ctx.audit, ...input })),
+
+  list: orgProcedure
+    .meta({
+      permission: 'projects.read',
+      openapi: { method: 'GET', path: '/environments', tags, summary: 'A project’s environments' },
+    })
+    .input(ListEnvironmentsInput)
+    .output(EnvironmentListDto)
+    .query(({ ctx, input }) => environments.listEnvironments(ctx.em, input.projectId)),
+
+  update: orgProcedure
+    .meta({
+      permission: 'projects.write',
+      openapi: {
+        method: 'PATCH',
+        path: '/environments/{id}',
+        tags,
+        summary: 'Rename an environment or (un)protect it',
+      },
+    })
+    .input(UpdateEnvironmentInput)
+    .output(EnvironmentDto)
+    .mutation(({ ctx, input }) => environments.updateEnvironment(ctx.em, { audit: ctx.audit, ...input })),
+
+  delete: orgProcedure
+    .meta({
+      permission: 'projects.write',
+      openapi: {
+        method: 'DELETE',
+        path: '/environments/{id}',
+        tags,
+        summary: 'Delete an environment (not while it deploys)',
+      },
+    })
+    .input(EnvironmentRef)
+    .output(Ok)
+    .mutation(({ ctx, input }) => environments.deleteEnvironment(ctx.em, { audit: ctx.audit, id: input.id })),
+});

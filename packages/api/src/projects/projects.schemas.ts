@@ -1,0 +1,82 @@
+import { DEPLOYMENT_STATUSES } from '@strictops/db';
+import { z } from 'zod';
+import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
+import { PageFields, pageDto } from '../pagination.ts';
+import { MAX_CONFIG_BYTES } from './strictops-yml.ts';
+
+export const EnvironmentName = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'Lower-case letters, digits and hyphens, starting with a letter');
+
+export const CreateProjectInput = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  slug: OrganizationSlug.optional().describe('Unique within the organization; derived from the name when omitted'),
+});
+export const ProjectRef = z.strictObject({ id: z.uuid() });
+export const UpdateProjectInput = z
+  .strictObject({ id: z.uuid(), name: z.string().trim().min(1).max(100).optional(), slug: OrganizationSlug.optional() })
+  .refine((input) => input.name !== undefined || input.slug !== undefined, 'Give a name, a slug or both');
+export const ListProjectsInput = z.strictObject(PageFields);
+
+export const EnvironmentDto = z.object({
+  id: z.uuid(),
+  projectId: z.uuid(),
+  name: z.string(),
+  protected: z.boolean(),
+  createdAt: z.date(),
+});
+export const DeploymentSummaryDto = z.object({
+  id: z.uuid(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  ref: z.string(),
+  commitSha: z.string().nullable(),
+  queuedAt: z.date(),
+});
+export const ProjectDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  slug: z.string(),
+  configRevision: z.number().int(),
+  configSha256: z.string().nullable(),
+  createdAt: z.date(),
+  environments: z.array(EnvironmentDto.extend({ latestDeployment: DeploymentSummaryDto.nullable() })),
+});
+export const ProjectListDto = pageDto(ProjectDto);
+
+export const CreateEnvironmentInput = z.strictObject({
+  projectId: z.uuid(),
+  name: EnvironmentName,
+  protected: z.boolean().default(false),
+});
+export const UpdateEnvironmentInput = z
+  .strictObject({ id: z.uuid(), name: EnvironmentName.optional(), protected: z.boolean().optional() })
+  .refine((input) => input.name !== undefined || input.protected !== undefined, 'Give a name, protected or both');
+export const EnvironmentRef = z.strictObject({ id: z.uuid() });
+export const ListEnvironmentsInput = z.strictObject({ projectId: z.uuid() });
+export const EnvironmentListDto = z.object({ items: z.array(EnvironmentDto) });
+
+export const ConfigInput = z.strictObject({
+  id: z.uuid().describe('The project'),
+  // Bounded before parsing; the parser bounds it again in bytes.
+  yaml: z.string().max(MAX_CONFIG_BYTES),
+});
+export const ConfigProblemDto = z.object({
+  path: z.string(),
+  message: z.string(),
+  line: z.number().int().nullable(),
+  column: z.number().int().nullable(),
+});
+export const ValidateConfigDto = z.object({
+  valid: z.boolean(),
+  problems: z.array(ConfigProblemDto),
+  config: z.record(z.string(), z.unknown()).nullable().describe('The normalized configuration, when valid'),
+});
+export const ApplyConfigDto = z.object({
+  changed: z.boolean().describe('False when the same text was applied already'),
+  revision: z.number().int(),
+  sha256: z.string(),
+  services: z.number().int(),
+  resources: z.number().int(),
+  environmentsCreated: z.array(z.string()),
+});

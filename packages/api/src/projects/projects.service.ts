@@ -1,0 +1,161 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Deployment, Environment, Project } from '@strictops/db';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { assertEntitled } from '../entitlements/usage.ts';
+import { AppError } from '../errors.ts';
+import { randomSuffix, slugFromName } from '../organizations/organizations.service.ts';
+import { afterCursor, pageQuery, toPage } from '../pagination.ts';
+
+/** Every new project starts with these; production is protected (deploying there needs an admin). */
+export const DEFAULT_ENVIRONMENTS = [
+  { name: 'dev', protected: false },
+  { name: 'staging', protected: false },
+  { name: 'production', protected: true },
+] as const;
+
+const RUNNING = ['queued', 'in_progress'] as const;
+
+export const projectNotFound = () => new AppError('PROJECT_NOT_FOUND', 'Project not found', { field: 'id' });
+
+type LatestDeployment = {
+  id: string;
+  environment_id: string;
+  status: Deployment['status'];
+  ref: string;
+  commit_sha: string | null;
+  queued_at: string;
+};
+
+/** Projects with their environments and each environment's latest deployment, in two queries. */
+async function views(em: EntityManager, projects: Project[]) {
+  if (projects.length === 0) return [];
+  const environments = await em.find(
+    Environment,
+    { project: { $in: projects.map((p) => p.id) } },
+    { orderBy: { createdAt: 'asc', id: 'asc' } },
+  );
+  const latest = environments.length
+    ? await em.execute<LatestDeployment[]>(
+        `select distinct on (environment_id) id, environment_id, status, ref, commit_sha, queued_at
+           from "deployment" where organization_id = ? and environment_id = any(?::uuid[])
+          order by environment_id, queued_at desc, id desc`,
+        [projects[0]?.organization.id, `{${environments.map((e) => e.id).join(',')}}`],
+      )
+    : [];
+  const byEnvironment = new Map(latest.map((d) => [d.environment_id, d]));
+  return projects.map((project) => ({
+    id: project.id,
+    name: project.name,
+    slug: project.slug,
+    configRevision: project.configRevision ?? 0,
+    configSha256: project.configSha256 ?? null,
+    createdAt: project.createdAt,
+    environments: environments
+      .filter((e) => e.project.id === project.id)
+      .map((e) => {
+        const d = byEnvironment.get(e.id);
+        return {
+          id: e.id,
+          projectId: project.id,
+          name: e.name,
+          protected: e.protected,
+          createdAt: e.createdAt,
+          latestDeployment: d
+            ? { id: d.id, status: d.status, ref: d.ref, commitSha: d.commit_sha, queuedAt: new Date(d.queued_at) }
+            : null,
+        };
+      }),
+  }));
+}
+
+async function viewOf(em: EntityManager, project: Project) {
+  const [view] = await views(em, [project]);
+  if (!view) throw new Error(`no view for project ${project.id}`);
+  return view;
+}
+
+export async function loadProject(em: EntityManager, id: string) {
+  const project = await em.findOne(Project, { id });
+  if (!project) throw projectNotFound();
+  return project;
+}
+
+function slugTaken(slug: string, cause: unknown) {
+  return new AppError('SLUG_TAKEN', `A project with the slug "${slug}" exists already`, { field: 'slug', cause });
+}
+
+export async function createProject(
+  em: EntityManager,
+  { audit, name, slug }: { audit: AuditScope; name: string; slug?: string },
+) {
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'projects' });
+  let candidate = slug ?? slugFromName(name);
+  if (!slug && (await em.count(Project, { slug: candidate })) > 0) candidate = `${candidate}-${randomSuffix()}`;
+  const project = em.create(Project, { organization: audit.organizationId, name, slug: candidate });
+  for (const environment of DEFAULT_ENVIRONMENTS) {
+    em.create(Environment, { organization: audit.organizationId, project, ...environment });
+  }
+  try {
+    await em.transactional((tx) => tx.flush());
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw slugTaken(candidate, error);
+    throw error;
+  }
+  await recordAuditEvent(em, audit, {
+    action: 'project.created',
+    target: { type: 'project', id: project.id, display: name },
+  });
+  return viewOf(em, project);
+}
+
+export async function listProjects(em: EntityManager, { cursor, limit }: { cursor?: string; limit: number }) {
+  const rows = await em.find(Project, afterCursor(cursor), pageQuery(limit));
+  const page = toPage(rows, limit, (p) => p);
+  return { items: await views(em, page.items), nextCursor: page.nextCursor };
+}
+
+export async function getProject(em: EntityManager, id: string) {
+  return viewOf(em, await loadProject(em, id));
+}
+
+export async function updateProject(
+  em: EntityManager,
+  { audit, id, name, slug }: { audit: AuditScope; id: string; name?: string; slug?: string },
+) {
+  const project = await loadProject(em, id);
+  const changes = diff({ name: project.name, slug: project.slug }, { name, slug });
+  if (name !== undefined) project.name = name;
+  if (slug !== undefined) project.slug = slug;
+  try {
+    await em.transactional((tx) => tx.flush());
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw slugTaken(slug ?? '', error);
+    throw error;
+  }
+  if (changes)
+    await recordAuditEvent(em, audit, {
+      action: 'project.updated',
+      target: { type: 'project', id, display: project.name },
+      changes,
+    });
+  return viewOf(em, project);
+}
+
+/** Refuses while a deployment of the project is queued or in progress: it would be orphaned mid-flight. */
+export async function deleteProject(em: EntityManager, { audit, id }: { audit: AuditScope; id: string }) {
+  const project = await loadProject(em, id);
+  const running = await em.count(Deployment, { project: id, status: { $in: [...RUNNING] } });
+  if (running > 0) {
+    throw new AppError('DEPLOYMENTS_RUNNING', `${running} deployment(s) of this project are queued or in progress`, {
+      details: { running },
+    });
+  }
+  em.remove(project);
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: 'project.deleted',
+    target: { type: 'project', id, display: project.name },
+  });
+  return { ok: true as const };
+}

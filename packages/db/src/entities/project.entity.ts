@@ -1,0 +1,30 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { uuidv7 } from '../ids.ts';
+import { organizationOwned } from '../tenant-filter.ts';
+import { Organization } from './organization.entity.ts';
+
+/** The primary unit inside an organization: environments, services and resources from its strictops.yml. */
+export const Project = defineEntity({
+  name: 'Project',
+  tableName: 'project',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
+    organization: () => p.manyToOne(Organization).deleteRule('cascade'),
+    name: p.string().length(100),
+    slug: p.string().length(48),
+    awsConnectionId: p.uuid().strictNullable(),
+    // The last applied strictops.yml: normalized, raw text, its SHA-256 and a revision counter.
+    config: p.json<Record<string, unknown>>().nullable(),
+    configRaw: p.text().strictNullable(),
+    configSha256: p.string().length(64).strictNullable(),
+    configRevision: p.integer().default(0),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+  uniques: [{ properties: ['organization', 'slug'] }],
+  ...organizationOwned,
+});
+
+export type Project = InferEntity<typeof Project>;
