@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 const optionalUrl = (protocols: string[]) =>
@@ -23,6 +24,14 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().trim().min(3).max(320).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  STRICTOPS_SERVICE_TOKENS: z
+    .string()
+    .trim()
+    .regex(
+      /^[a-z][a-z0-9-]*:[^,\s]{32,}(,[a-z][a-z0-9-]*:[^,\s]{32,})*$/,
+      'must be name:secret pairs separated by commas, each secret at least 32 characters',
+    )
+    .optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -49,6 +58,8 @@ export type ServerConfig = {
    * by default, so a forged header never changes whose counter a request uses.
    */
   trustProxy: boolean | string;
+  /** Internal services allowed to call internal.* procedures: each name with the SHA-256 of its secret. */
+  serviceCredentials: { name: string; secretSha256: string }[];
   /** Unset: invitation emails are written to the log instead of sent. */
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
@@ -81,6 +92,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,
+    serviceCredentials: (e.STRICTOPS_SERVICE_TOKENS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const [name = '', ...secret] = pair.split(':');
+        return { name, secretSha256: createHash('sha256').update(secret.join(':')).digest('hex') };
+      }),
     trustProxy:
       e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' || e.TRUST_PROXY,
     smtpUrl: e.SMTP_URL,

@@ -15,7 +15,11 @@ const mailer = await createMailer({
   log: (message, fields) => app.log.info(fields, message),
 });
 const rateLimits = new RateLimits({ redisUrl: config.redisUrl });
-app = await buildApp({ config, dependencies: { orm: database.orm, mailer, rateLimits }, logger: true });
+app = await buildApp({
+  config,
+  dependencies: { orm: database.orm, mailer, rateLimits, serviceCredentials: config.serviceCredentials },
+  logger: true,
+});
 if (!config.smtpUrl) app.log.warn('SMTP_URL is unset: invitation emails are written to this log, not sent');
 
 let stopping = false;

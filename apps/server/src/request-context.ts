@@ -31,6 +31,7 @@ export function contextFromRequest(
       bearerToken: bearerToken(request),
       cookieToken: request.cookies[SESSION_COOKIE] ?? null,
       organization: singleHeader(request.headers[ORGANIZATION_HEADER]),
+      idempotencyKey: singleHeader(request.headers['idempotency-key']),
     },
     {
       setSessionCookie(token, expiresAt) {

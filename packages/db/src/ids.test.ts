@@ -12,3 +12,12 @@ describe('uuidv7', () => {
     expect(earlier < later).toBe(true);
   });
 });
+
+describe('uuidv7 within one millisecond', () => {
+  it('is strictly increasing', () => {
+    const at = Date.UTC(2027, 0, 1);
+    const ids = Array.from({ length: 5000 }, () => uuidv7(at));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

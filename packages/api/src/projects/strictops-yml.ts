@@ -130,6 +130,13 @@ export function parseConfig(text: string): ConfigResult {
     }
     return null;
   };
+  // An unknown key is pointed at by the key itself, not by its value.
+  const keyPositionOf = (parent: (string | number)[], key: string) => {
+    const map = doc.getIn(parent, true);
+    const pair = isMap(map) ? map.items.find((item) => isScalar(item.key) && item.key.value === key) : undefined;
+    const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+    return range ? at(range[0]) : positionOf([...parent, key]);
+  };
   const parsed = ConfigSchema.safeParse(data);
   const problems: ConfigProblem[] = parsed.success
     ? []
@@ -138,7 +145,11 @@ export function parseConfig(text: string): ConfigResult {
         const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
         return keys.map((key) => {
           const full = key === undefined ? path : [...path, key];
-          return problem(key === undefined ? issue.message : `Unknown key "${key}"`, full.join('.'), positionOf(full));
+          return problem(
+            key === undefined ? issue.message : `Unknown key "${key}"`,
+            full.join('.'),
+            key === undefined ? positionOf(full) : keyPositionOf(path, key),
+          );
         });
       });
   // References are checked even when the shapes are wrong, so one pass reports every problem.
@@ -149,8 +160,7 @@ export function parseConfig(text: string): ConfigResult {
   const resources = asMap(raw.resources);
   for (const [serviceName, service] of Object.entries(services)) {
     const uses = asMap(service).resources;
-    if (!Array.isArray(uses)) continue;
-    uses.forEach((resource, i) => {
+    (Array.isArray(uses) ? uses : []).forEach((resource, i) => {
       if (typeof resource === 'string' && !(resource in resources)) {
         const path = ['services', serviceName, 'resources', i];
         problems.push(
