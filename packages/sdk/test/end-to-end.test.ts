@@ -211,3 +211,36 @@ describe('errors', () => {
     expect(error).toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
   });
 });
+
+describe('a deploy token in a script', () => {
+  it('triggers a deployment, shows in the audit log as that token, and fails at once when revoked', async () => {
+    const admin = await signUp('deployer');
+    const project = await admin.api.projects.create.mutate({ name: 'Scripted' });
+    const { token, apiToken } = await admin.api.apiTokens.create.mutate({
+      name: 'ci deploy',
+      scopes: ['read', 'deploy'],
+    });
+
+    // The script knows only the token: no session, no organization header.
+    const script = client({ token });
+    const { deployment } = await script.deployments.create.mutate({
+      projectId: project.id,
+      environment: 'staging',
+      ref: 'main',
+      idempotencyKey: unique('ci-run'),
+    });
+    expect(deployment).toMatchObject({ status: 'queued', triggeredBy: { type: 'api_token', id: apiToken.id } });
+    // A deploy token cannot administer the organization.
+    expect((await apiError(() => script.organizations.update.mutate({ name: 'nope' }))).code).toBe('PERMISSION_DENIED');
+
+    const log = await admin.api.auditEvents.list.query({ action: 'deployment.created' });
+    expect(log.items[0]).toMatchObject({
+      actor: { type: 'api_token', id: apiToken.id },
+      target: { id: deployment.id },
+    });
+
+    await admin.api.apiTokens.revoke.mutate({ id: apiToken.id });
+    expect((await apiError(() => script.deployments.list.query({}))).code).toBe('UNAUTHENTICATED');
+    expect((await admin.api.auditEvents.verify.query({})).ok).toBe(true);
+  });
+});
