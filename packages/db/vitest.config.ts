@@ -1,12 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { testDatabaseGlobalSetup } from './src/testing/index.ts';
+import { sharedTestOptions } from './src/testing/index.ts';
 
-export default defineConfig({
-  test: {
-    globalSetup: [testDatabaseGlobalSetup],
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+export default defineConfig({ test: sharedTestOptions(['src/**/*.test.ts', 'test/**/*.test.ts']) });
