@@ -75,7 +75,7 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'deployments.get': (f) => ({ id: f.deploymentId }),
   'deployments.cancel': (f) => ({ id: f.deploymentId }),
   'internal.deployments.claim': () => ({ workerId: 'suite' }),
-  'internal.deployments.updateStatus': (f) => ({
+  'internal.deployments.report': (f) => ({
     organizationId: f.organizationId,
     deploymentId: f.deploymentId,
     status: 'cancelled',

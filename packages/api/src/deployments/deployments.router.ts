@@ -1,6 +1,7 @@
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
+  CancelDeploymentInput,
   CreateDeploymentInput,
   CreatedDeploymentDto,
   DeploymentDto,
@@ -62,7 +63,9 @@ export const deploymentsRouter = router({
         summary: 'Cancel a queued or running deployment',
       },
     })
-    .input(DeploymentRef)
+    .input(CancelDeploymentInput)
     .output(DeploymentDto)
-    .mutation(({ ctx, input }) => deployments.transition(ctx.em, { audit: ctx.audit, id: input.id, to: 'cancelled' })),
+    .mutation(({ ctx, input }) =>
+      deployments.transition(ctx.em, { audit: ctx.audit, id: input.id, to: 'cancelled', message: input.message }),
+    ),
 });

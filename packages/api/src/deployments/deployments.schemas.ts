@@ -10,7 +10,7 @@ export const DeploymentDto = z.object({
   ref: z.string(),
   commitSha: z.string().nullable(),
   triggeredBy: z.object({ type: z.enum(ACTOR_TYPES), id: z.string(), display: z.string() }),
-  failureReason: z.string().nullable(),
+  statusMessage: z.string().nullable().describe('The message of the last status change, if any'),
   queuedAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -37,18 +37,21 @@ export const ListDeploymentsInput = z.strictObject({
   projectId: z.uuid().optional(),
   environmentId: z.uuid().optional(),
   status: z.enum(DEPLOYMENT_STATUSES).optional(),
+  from: z.coerce.date().optional().describe('Queued at or after'),
+  to: z.coerce.date().optional().describe('Queued before'),
   ...PageFields,
 });
 export const DeploymentListDto = pageDto(DeploymentDto);
 export const DeploymentRef = z.strictObject({ id: z.uuid() });
+export const CancelDeploymentInput = z.strictObject({ id: z.uuid(), message: z.string().trim().max(1000).optional() });
 
 export const ClaimInput = z.strictObject({ workerId: z.string().trim().min(1).max(128) });
 export const ClaimedDto = z.object({ organizationId: z.uuid().nullable(), deployment: DeploymentDto.nullable() });
-export const UpdateStatusInput = z.strictObject({
+export const ReportInput = z.strictObject({
   organizationId: z.uuid(),
   deploymentId: z.uuid(),
   status: z.enum(['succeeded', 'failed', 'cancelled']),
-  failureReason: z.string().trim().max(1000).optional(),
+  message: z.string().trim().max(1000).optional().describe('What happened, in a sentence'),
 });
 export const SetTierInput = z.strictObject({
   organizationId: z.uuid(),

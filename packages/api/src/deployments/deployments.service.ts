@@ -15,7 +15,7 @@ export const view = (d: Deployment) => ({
   ref: d.ref,
   commitSha: d.commitSha ?? null,
   triggeredBy: { type: d.triggeredByType, id: d.triggeredById, display: d.triggeredByDisplay },
-  failureReason: d.failureReason ?? null,
+  statusMessage: d.statusMessage ?? null,
   queuedAt: d.queuedAt,
   startedAt: d.startedAt ?? null,
   finishedAt: d.finishedAt ?? null,
@@ -97,28 +97,36 @@ export async function createDeployment(
   return { deployment: view(deployment), replayed: false };
 }
 
+/**
+ * The organization's deployment history, newest first, filtered by project, environment, status and
+ * time. Keyset pagination on the time-ordered id (no OFFSET), on indexes that lead with the
+ * organization, so a page costs the same at the millionth deployment.
+ */
 export async function listDeployments(
   em: EntityManager,
-  {
-    projectId,
-    environmentId,
-    status,
-    cursor,
-    limit,
-  }: { projectId?: string; environmentId?: string; status?: DeploymentStatus; cursor?: string; limit: number },
+  filter: {
+    projectId?: string;
+    environmentId?: string;
+    status?: DeploymentStatus;
+    from?: Date;
+    to?: Date;
+    cursor?: string;
+    limit: number;
+  },
 ) {
-  // Newest first: ids are time-ordered, so the cursor walks backwards.
+  const queuedAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
   const rows = await em.find(
     Deployment,
     {
-      ...(projectId ? { project: projectId } : {}),
-      ...(environmentId ? { environment: environmentId } : {}),
-      ...(status ? { status } : {}),
-      ...(cursor ? { id: { $lt: cursor } } : {}),
+      ...(filter.projectId ? { project: filter.projectId } : {}),
+      ...(filter.environmentId ? { environment: filter.environmentId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.from || filter.to ? { queuedAt } : {}),
+      ...(filter.cursor ? { id: { $lt: filter.cursor } } : {}),
     },
-    { orderBy: { id: 'desc' }, limit: limit + 1 },
+    { orderBy: { id: 'desc' }, limit: filter.limit + 1 },
   );
-  return toPage(rows, limit, view);
+  return toPage(rows, filter.limit, view);
 }
 
 export async function loadDeployment(em: EntityManager, id: string) {
@@ -138,7 +146,7 @@ const NEXT: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
 
 export async function transition(
   em: EntityManager,
-  { audit, id, to, failureReason }: { audit: AuditScope; id: string; to: DeploymentStatus; failureReason?: string },
+  { audit, id, to, message }: { audit: AuditScope; id: string; to: DeploymentStatus; message?: string },
 ) {
   const deployment = await loadDeployment(em, id);
   const from = deployment.status as DeploymentStatus;
@@ -151,7 +159,7 @@ export async function transition(
   deployment.status = to;
   if (to === 'in_progress') deployment.startedAt = new Date();
   if (to === 'succeeded' || to === 'failed' || to === 'cancelled') deployment.finishedAt = new Date();
-  if (to === 'failed') deployment.failureReason = failureReason ?? null;
+  deployment.statusMessage = message ?? null;
   await em.flush();
   await recordAuditEvent(em, audit, {
     action: `deployment.${to === 'in_progress' ? 'started' : to}`,

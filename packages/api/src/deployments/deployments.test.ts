@@ -126,12 +126,13 @@ describe('status machine and workers', () => {
     expect(claimed?.deployment).toMatchObject({ id: deployment.id, status: 'in_progress' });
     expect((await call.deployments.get({ id: deployment.id })).startedAt).toBeInstanceOf(Date);
 
-    const done = await worker.internal.deployments.updateStatus({
+    const done = await worker.internal.deployments.report({
       organizationId: admin.organization.id,
       deploymentId: deployment.id,
       status: 'succeeded',
+      message: 'deployed in 42 s',
     });
-    expect(done).toMatchObject({ status: 'succeeded' });
+    expect(done).toMatchObject({ status: 'succeeded', statusMessage: 'deployed in 42 s' });
     expect(done.finishedAt).toBeInstanceOf(Date);
     await expectError(call.deployments.cancel({ id: deployment.id }), 'INVALID_TRANSITION');
     const events = await call.auditEvents.list({ targetId: deployment.id });
@@ -179,5 +180,27 @@ describe('status machine and workers', () => {
       billing.setTier({ organizationId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', tier: 'FREE' }),
       'ORGANIZATION_NOT_FOUND',
     );
+  });
+});
+
+describe('deployments.list', () => {
+  it('filters the history by project, environment, status and time, newest first', async () => {
+    const { project, call } = await projectOf('history', 'ENTERPRISE');
+    const other = await call.projects.create({ name: 'other' });
+    const a = (await call.deployments.create({ projectId: project.id, environment: 'dev', ref: 'a' })).deployment;
+    const b = (await call.deployments.create({ projectId: project.id, environment: 'staging', ref: 'b' })).deployment;
+    await call.deployments.create({ projectId: other.id, environment: 'dev', ref: 'c' });
+    await call.deployments.cancel({ id: a.id, message: 'superseded' });
+
+    const byProject = await call.deployments.list({ projectId: project.id });
+    expect(byProject.items.map((d) => d.ref)).toEqual(['b', 'a']);
+    expect((await call.deployments.list({ projectId: project.id, status: 'cancelled' })).items).toMatchObject([
+      { id: a.id, statusMessage: 'superseded' },
+    ]);
+    expect((await call.deployments.list({ environmentId: b.environmentId })).items.map((d) => d.id)).toEqual([b.id]);
+    expect((await call.deployments.list({ from: new Date(Date.now() + 60_000) })).items).toEqual([]);
+    const page = await call.deployments.list({ limit: 2 });
+    const rest = await call.deployments.list({ limit: 2, cursor: page.nextCursor ?? undefined });
+    expect([...page.items, ...rest.items].map((d) => d.ref)).toEqual(['c', 'b', 'a']);
   });
 });

@@ -2,9 +2,9 @@ import {
   ClaimedDto,
   ClaimInput,
   DeploymentDto,
+  ReportInput,
   SetTierInput,
   TierDto,
-  UpdateStatusInput,
 } from '../deployments/deployments.schemas.ts';
 import { router } from '../trpc/init.ts';
 import { internalProcedure } from '../trpc/internal-procedure.ts';
@@ -20,8 +20,8 @@ export const internalRouter = router({
         internal.claimDeployment(ctx.em, { actor: ctx.actor, origin: ctx.origin, workerId: input.workerId }),
       ),
 
-    updateStatus: internalProcedure
-      .input(UpdateStatusInput)
+    report: internalProcedure
+      .input(ReportInput)
       .output(DeploymentDto)
       .mutation(({ ctx, input }) =>
         internal.reportDeployment(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input }),

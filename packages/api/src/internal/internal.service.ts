@@ -43,7 +43,7 @@ export async function reportDeployment(
     organizationId: string;
     deploymentId: string;
     status: 'succeeded' | 'failed' | 'cancelled';
-    failureReason?: string;
+    message?: string;
   },
 ) {
   await enterOrganization(em, input.organizationId);
@@ -51,7 +51,7 @@ export async function reportDeployment(
     audit: scopeOf(input.organizationId, input.actor, input.origin),
     id: input.deploymentId,
     to: input.status,
-    failureReason: input.failureReason,
+    message: input.message,
   });
 }
 

@@ -30,7 +30,8 @@ export const Deployment = defineEntity({
     // A client's key for safe retries, and a digest of the request it was first used with.
     idempotencyKey: p.string().length(255).strictNullable(),
     requestDigest: p.string().length(64).strictNullable(),
-    failureReason: p.string().length(1000).strictNullable(),
+    // The message of the last status change (why it failed, who cancelled it and why).
+    statusMessage: p.string().length(1000).strictNullable(),
     queuedAt: p.datetime().onCreate(() => new Date()),
     startedAt: p.datetime().strictNullable(),
     finishedAt: p.datetime().strictNullable(),
