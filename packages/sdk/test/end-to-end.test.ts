@@ -1,6 +1,7 @@
 // The SDK against the real server: buildApp on a real port, on the real (throwaway) database.
 // Everything below goes through the SDK only, the way a customer's code would.
 import { createServer } from 'node:net';
+import { createMemoryMailer } from '@strictops/api';
 import { type Orm, openDatabase } from '@strictops/db';
 import type {} from '@strictops/db/testing';
 import { buildApp } from '@strictops/server';
@@ -12,10 +13,18 @@ import { createStrictOpsClient, isStrictOpsError, type StrictOpsClientOptions, S
 let orm: Orm;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let baseUrl: string;
+// Invitation emails land here; a deploy worker authenticates with this service secret.
+const mailer = createMemoryMailer({ publicUrl: 'http://localhost:3000' });
+const WORKER_SECRET = 'sdk-end-to-end-worker-secret-0123456789';
 
 beforeAll(async () => {
   orm = await openDatabase({ url: inject('databaseUrl') });
-  app = await buildApp({ config: loadConfig({ NODE_ENV: 'test', PORT: '0' }), dependencies: { orm } });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    STRICTOPS_SERVICE_TOKENS: `deploy-worker:${WORKER_SECRET}`,
+  });
+  app = await buildApp({ config, dependencies: { orm, mailer, serviceCredentials: config.serviceCredentials } });
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 
@@ -242,5 +251,85 @@ describe('a deploy token in a script', () => {
     await admin.api.apiTokens.revoke.mutate({ id: apiToken.id });
     expect((await apiError(() => script.deployments.list.query({}))).code).toBe('UNAUTHENTICATED');
     expect((await admin.api.auditEvents.verify.query({})).ok).toBe(true);
+  });
+});
+
+describe('team management through the SDK', () => {
+  it('invites a colleague, who signs up through the link as customer; the admin promotes and removes them', async () => {
+    const admin = await signUp('team-admin');
+    const email = `${unique('colleague')}@example.com`;
+    await admin.api.invitations.create.mutate({ email, role: 'customer' });
+    const link = new URL(mailer.outbox.findLast((m) => m.to === email)?.acceptUrl as string);
+    const token = link.searchParams.get('token') as string;
+
+    const preview = await client().invitations.lookup.query({ token });
+    expect(preview).toMatchObject({ role: 'customer' });
+    const colleague = await client().auth.signUp.mutate({
+      email,
+      password: PASSWORD,
+      name: 'Colleague',
+      invitationToken: token,
+    });
+    const asColleague = client({ token: colleague.session.token });
+    const me = await asColleague.auth.me.query({});
+    expect(me.activeOrganization).toMatchObject({ role: 'customer' });
+
+    const members = await admin.api.members.list.query({});
+    const membership = members.items.find((m) => m.email === email);
+    await admin.api.members.updateRole.mutate({ id: membership?.id as string, role: 'strictops_admin' });
+    expect((await asColleague.organizations.get.query({})).role).toBe('strictops_admin');
+    await admin.api.members.updateRole.mutate({ id: membership?.id as string, role: 'customer' });
+    await admin.api.members.remove.mutate({ id: membership?.id as string });
+    // The colleague's next request no longer reaches the organization.
+    const after = await asColleague.auth.me.query({});
+    expect(after.memberships.map((m) => m.id)).not.toContain(me.activeOrganization?.id);
+    expect((await apiError(() => admin.api.members.leave.mutate({}))).code).toBe('LAST_ADMIN');
+  });
+});
+
+describe('an example deploy worker', () => {
+  /**
+   * What a deploy worker does, through the SDK with its service credential: claim the oldest queued
+   * deployment of any organization, do the work, report the outcome; stop when nothing is queued.
+   */
+  async function runWorker(workerId: string, handled: string[]) {
+    const worker = client({ token: WORKER_SECRET });
+    for (;;) {
+      const { organizationId, deployment } = await worker.internal.deployments.claim.mutate({ workerId });
+      if (!deployment || !organizationId) return;
+      handled.push(deployment.id);
+      await worker.internal.deployments.report.mutate({
+        organizationId,
+        deploymentId: deployment.id,
+        status: 'succeeded',
+        message: `deployed by ${workerId}`,
+      });
+    }
+  }
+
+  it('two workers racing for work complete every deployment exactly once', async () => {
+    const admin = await signUp('worker-race');
+    await orm.em
+      .getConnection()
+      .execute(`update "organization" set tier = 'ENTERPRISE' where id = ?`, [
+        (await admin.api.organizations.get.query({})).id,
+      ]);
+    const project = await admin.api.projects.create.mutate({ name: 'Worked' });
+    const queued = [];
+    for (let i = 0; i < 8; i++) {
+      queued.push(
+        (await admin.api.deployments.create.mutate({ projectId: project.id, environment: 'staging', ref: `r${i}` }))
+          .deployment.id,
+      );
+    }
+    const first: string[] = [];
+    const second: string[] = [];
+    await Promise.all([runWorker('worker-1', first), runWorker('worker-2', second)]);
+    const handled = [...first, ...second];
+    expect(new Set(handled).size).toBe(handled.length);
+    expect(handled).toEqual(expect.arrayContaining(queued));
+    const history = await admin.api.deployments.list.query({ projectId: project.id, status: 'succeeded' });
+    expect(history.items.map((d) => d.id).sort()).toEqual([...queued].sort());
+    expect(history.items.every((d) => d.statusMessage?.startsWith('deployed by worker-'))).toBe(true);
   });
 });
