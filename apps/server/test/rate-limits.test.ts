@@ -198,3 +198,56 @@ describe('with Redis', async () => {
     }
   });
 });
+
+describe('tiers and the deploy class', () => {
+  it.each([
+    ['FREE', 600],
+    ['STARTER', 1200],
+    ['PROFESSIONAL', 3000],
+    ['ENTERPRISE', 6000],
+  ] as const)('%s reads at %i a minute', async (tier, limit) => {
+    const user = await signUp(t.app, `tier-${tier}`);
+    const me = await t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(user.token) });
+    await t.orm.em.fork().nativeUpdate(Organization, { id: me.json().activeOrganization.id }, { tier });
+    const response = await t.app.inject({ method: 'GET', url: '/organizations/current', headers: bearer(user.token) });
+    expect(response.headers['ratelimit-limit']).toBe(String(limit));
+  });
+
+  it('counts deployment creation in its own class: 10 a minute at the multiplier of 1', async () => {
+    const user = await signUp(t.app, 'deployer');
+    const me = await t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(user.token) });
+    // ENTERPRISE, so no deployment limit interferes, with its rate multiplier brought down to 1.
+    await t.orm.em
+      .fork()
+      .nativeUpdate(
+        Organization,
+        { id: me.json().activeOrganization.id },
+        { tier: 'ENTERPRISE', limitOverrides: { rateLimitMultiplier: 1 } },
+      );
+    const project = await t.app.inject({
+      method: 'POST',
+      url: '/projects',
+      headers: bearer(user.token),
+      payload: { name: 'rl' },
+    });
+    const deploy = {
+      method: 'POST' as const,
+      url: '/deployments',
+      headers: bearer(user.token),
+      payload: { projectId: project.json().id, environment: 'dev', ref: 'main' },
+    };
+    const last = await exhaust(t.app, deploy, 10);
+    expect(last?.headers['ratelimit-limit']).toBe('10');
+    const limited = await t.app.inject(deploy);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().data.details.class).toBe('deploy');
+    // Other writes have their own budget.
+    const write = await t.app.inject({
+      method: 'PATCH',
+      url: '/organizations/current',
+      headers: bearer(user.token),
+      payload: { name: 'w' },
+    });
+    expect(write.statusCode).toBe(200);
+  });
+});

@@ -130,3 +130,25 @@ describe('member limit', () => {
     expect(usage.limits).toContainEqual({ name: 'members', limit: 3, usage: 3 });
   });
 });
+
+describe('deployments per month', () => {
+  it('refuses the deployment past the month’s allowance, counted from the deployments themselves', async () => {
+    const admin = await api.signUp('monthly');
+    // ENTERPRISE with a monthly allowance of 2, so the boundary is reached in a few calls.
+    await setTier(admin.organization.id, 'ENTERPRISE', { deploymentsPerMonth: 2 });
+    const call = api.call({ token: admin.token });
+    const project = await call.projects.create({ name: 'monthly' });
+    await call.deployments.create({ projectId: project.id, environment: 'dev', ref: 'a' });
+    await call.deployments.create({ projectId: project.id, environment: 'dev', ref: 'b' });
+    const error = await expectError(
+      call.deployments.create({ projectId: project.id, environment: 'dev', ref: 'c' }),
+      'LIMIT_REACHED',
+    );
+    expect((error.cause as { details?: unknown }).details).toEqual({
+      limit: 'deploymentsPerMonth',
+      max: 2,
+      usage: 2,
+      tier: 'ENTERPRISE',
+    });
+  });
+});
