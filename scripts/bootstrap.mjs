@@ -58,7 +58,12 @@ function ensureToolchain(packages) {
 }
 
 function resolveTools() {
-  const env = { ...process.env, npm_config_update_notifier: 'false', TURBO_TELEMETRY_DISABLED: '1' };
+  const env = {
+    ...process.env,
+    npm_config_update_notifier: 'false',
+    TURBO_TELEMETRY_DISABLED: '1',
+    TURBO_NO_UPDATE_NOTIFIER: '1',
+  };
   const pinned = {};
   let nodeBin = dirname(process.execPath);
 
