@@ -32,6 +32,16 @@ const EnvSchema = z.object({
       'must be name:secret pairs separated by commas, each secret at least 32 characters',
     )
     .optional(),
+  STRICTOPS_AWS_ACCOUNT_ID: z
+    .string()
+    .trim()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  AWS_REGION: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1')
+    .default('us-east-1'),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -58,6 +68,8 @@ export type ServerConfig = {
    * by default, so a forged header never changes whose counter a request uses.
    */
   trustProxy: boolean | string;
+  /** StrictOps's own AWS account, which customers' roles trust; unset: AWS connections are unavailable. */
+  aws: { accountId: string; region: string } | undefined;
   /** Internal services allowed to call internal.* procedures: each name with the SHA-256 of its secret. */
   serviceCredentials: { name: string; secretSha256: string }[];
   /** Unset: invitation emails are written to the log instead of sent. */
@@ -92,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,
+    aws: e.STRICTOPS_AWS_ACCOUNT_ID ? { accountId: e.STRICTOPS_AWS_ACCOUNT_ID, region: e.AWS_REGION } : undefined,
     serviceCredentials: (e.STRICTOPS_SERVICE_TOKENS ?? '')
       .split(',')
       .filter(Boolean)

@@ -17,7 +17,13 @@ const mailer = await createMailer({
 const rateLimits = new RateLimits({ redisUrl: config.redisUrl });
 app = await buildApp({
   config,
-  dependencies: { orm: database.orm, mailer, rateLimits, serviceCredentials: config.serviceCredentials },
+  dependencies: {
+    orm: database.orm,
+    mailer,
+    rateLimits,
+    serviceCredentials: config.serviceCredentials,
+    aws: config.aws,
+  },
   logger: true,
 });
 if (!config.smtpUrl) app.log.warn('SMTP_URL is unset: invitation emails are written to this log, not sent');

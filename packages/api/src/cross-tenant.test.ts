@@ -8,9 +8,11 @@
 
 import { AuditEvent, Membership, Organization } from '@strictops/db';
 import type { AnyProcedure } from '@trpc/server';
+import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { can } from './policy.ts';
 import { appRouter } from './root.ts';
+import { stsHandler } from './testing/aws-sts.ts';
 import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
 import { rateClassOf } from './trpc/procedures.ts';
@@ -29,9 +31,17 @@ type Fixture = {
   /** An environment and a project with no deployments, which the delete samples may remove. */
   scratchEnvironmentId: string;
   scratchProjectId: string;
+  /** A pending AWS connection. */
+  awsConnectionId: string;
 };
 
 const NO_SUCH_TOKEN = 'n'.repeat(43);
+
+// AWS STS is answered by msw here, as everywhere: no test reaches the internet.
+const SAMPLE_ROLE = 'arn:aws:iam::222222222222:role/StrictOpsDeploy';
+const sts = setupServer(stsHandler({}));
+beforeAll(() => sts.listen({ onUnhandledFrame: 'error' }));
+afterAll(() => sts.close());
 
 /** A valid input for every procedure, as its legitimate caller would send it. */
 const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
@@ -74,6 +84,11 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'deployments.list': () => ({}),
   'deployments.get': (f) => ({ id: f.deploymentId }),
   'deployments.cancel': (f) => ({ id: f.deploymentId }),
+  'awsConnections.create': () => ({ name: 'Sample' }),
+  'awsConnections.verify': (f) => ({ id: f.awsConnectionId, roleArn: SAMPLE_ROLE }),
+  'awsConnections.list': () => ({}),
+  'awsConnections.get': (f) => ({ id: f.awsConnectionId }),
+  'awsConnections.delete': (f) => ({ id: f.awsConnectionId }),
   'internal.deployments.claim': () => ({ workerId: 'suite' }),
   'internal.deployments.report': (f) => ({
     organizationId: f.organizationId,
@@ -136,7 +151,9 @@ async function buildFixture(admin: { token: string; organization: { id: string; 
   const deployment = await asAdmin.deployments.create({ projectId: project.id, environment: 'dev', ref: 'main' });
   const scratchEnvironment = await asAdmin.environments.create({ projectId: project.id, name: 'scratch' });
   const scratchProject = await asAdmin.projects.create({ name: unique('scratch project') });
+  const connection = await asAdmin.awsConnections.create({ name: unique('aws') });
   const fixture: Fixture = {
+    awsConnectionId: connection.connection.id,
     scratchEnvironmentId: scratchEnvironment.id,
     scratchProjectId: scratchProject.id,
     projectId: project.id,

@@ -1,6 +1,7 @@
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
+import { awsConnectionsRouter } from './aws-connections/aws-connections.router.ts';
 import { deploymentsRouter } from './deployments/deployments.router.ts';
 import { internalRouter } from './internal/internal.router.ts';
 import { invitationsRouter } from './invitations/invitations.router.ts';
@@ -18,6 +19,7 @@ export const appRouter = router({
   projects: projectsRouter,
   environments: environmentsRouter,
   deployments: deploymentsRouter,
+  awsConnections: awsConnectionsRouter,
   internal: internalRouter,
   members: membersRouter,
   invitations: invitationsRouter,

@@ -1,5 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiToken, Deployment, Environment, Invitation, Membership, Project, type Tier } from '@strictops/db';
+import {
+  ApiToken,
+  AwsConnection,
+  Deployment,
+  Environment,
+  Invitation,
+  Membership,
+  Project,
+  type Tier,
+} from '@strictops/db';
 import { AppError } from '../errors.ts';
 import { type Entitlements, entitlementsOf } from './entitlements.ts';
 
@@ -29,6 +38,7 @@ export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
     (await em.count(Membership, {})) +
     (await em.count(Invitation, { status: 'pending', expiresAt: { $gt: new Date() } })),
   projects: (em) => em.count(Project, {}),
+  awsConnections: (em) => em.count(AwsConnection, {}),
   environmentsPerProject: (em, scope) => em.count(Environment, { project: scope?.parentId }),
   deploymentsPerMonth: (em) => {
     const now = new Date();

@@ -15,8 +15,20 @@ export const CreateProjectInput = z.strictObject({
 });
 export const ProjectRef = z.strictObject({ id: z.uuid() });
 export const UpdateProjectInput = z
-  .strictObject({ id: z.uuid(), name: z.string().trim().min(1).max(100).optional(), slug: OrganizationSlug.optional() })
-  .refine((input) => input.name !== undefined || input.slug !== undefined, 'Give a name, a slug or both');
+  .strictObject({
+    id: z.uuid(),
+    name: z.string().trim().min(1).max(100).optional(),
+    slug: OrganizationSlug.optional(),
+    awsConnectionId: z
+      .uuid()
+      .nullable()
+      .optional()
+      .describe('A verified AWS connection of this organization, or null to unlink'),
+  })
+  .refine(
+    (input) => input.name !== undefined || input.slug !== undefined || input.awsConnectionId !== undefined,
+    'Give a name, a slug or an AWS connection',
+  );
 export const ListProjectsInput = z.strictObject(PageFields);
 
 export const EnvironmentDto = z.object({
@@ -37,6 +49,7 @@ export const ProjectDto = z.object({
   id: z.uuid(),
   name: z.string(),
   slug: z.string(),
+  awsConnectionId: z.uuid().nullable(),
   configRevision: z.number().int(),
   configSha256: z.string().nullable(),
   createdAt: z.date(),

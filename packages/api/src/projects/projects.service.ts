@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, Environment, Project } from '@strictops/db';
 import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { assertLinkable } from '../aws-connections/aws-connections.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { randomSuffix, slugFromName } from '../organizations/organizations.service.ts';
@@ -48,6 +49,7 @@ async function views(em: EntityManager, projects: Project[]) {
     id: project.id,
     name: project.name,
     slug: project.slug,
+    awsConnectionId: project.awsConnectionId ?? null,
     configRevision: project.configRevision ?? 0,
     configSha256: project.configSha256 ?? null,
     createdAt: project.createdAt,
@@ -121,12 +123,24 @@ export async function getProject(em: EntityManager, id: string) {
 
 export async function updateProject(
   em: EntityManager,
-  { audit, id, name, slug }: { audit: AuditScope; id: string; name?: string; slug?: string },
+  {
+    audit,
+    id,
+    name,
+    slug,
+    awsConnectionId,
+  }: { audit: AuditScope; id: string; name?: string; slug?: string; awsConnectionId?: string | null },
 ) {
   const project = await loadProject(em, id);
-  const changes = diff({ name: project.name, slug: project.slug }, { name, slug });
+  // Loaded through this organization's scope: another tenant's connection is simply not found.
+  if (awsConnectionId) await assertLinkable(em, awsConnectionId);
+  const changes = diff(
+    { name: project.name, slug: project.slug, awsConnectionId: project.awsConnectionId ?? null },
+    { name, slug, awsConnectionId },
+  );
   if (name !== undefined) project.name = name;
   if (slug !== undefined) project.slug = slug;
+  if (awsConnectionId !== undefined) project.awsConnectionId = awsConnectionId;
   try {
     await em.transactional((tx) => tx.flush());
   } catch (error) {

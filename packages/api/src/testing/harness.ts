@@ -9,6 +9,7 @@ import { createMemoryMailer } from '../invitations/mailer.ts';
 import { appRouter } from '../root.ts';
 import { createContext, type RequestInfo } from '../trpc/context.ts';
 import { createCallerFactory } from '../trpc/init.ts';
+import { TEST_AWS } from './aws-sts.ts';
 
 const createCaller = createCallerFactory(appRouter);
 export const TEST_PUBLIC_URL = 'https://strictops.test';
@@ -48,7 +49,7 @@ export async function createTestApi() {
       organization: auth.organization ?? null,
     };
     return createCaller(
-      createContext({ orm, mailer, serviceCredentials: [TEST_SERVICE] }, request, {
+      createContext({ orm, mailer, serviceCredentials: [TEST_SERVICE], aws: TEST_AWS }, request, {
         setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
         clearSessionCookie: () => {
           cookies.cleared++;

@@ -38,6 +38,16 @@ export type ApiDependencies = {
   mailer?: import('../invitations/mailer.ts').Mailer;
   /** Internal services (deploy workers, billing): a name and the SHA-256 of its secret each. */
   serviceCredentials?: ServiceCredential[];
+  /** StrictOps's own AWS identity, which customers' roles trust. Unset: AWS connections are unavailable. */
+  aws?: AwsSettings;
+};
+
+export type AwsSettings = {
+  /** The StrictOps AWS account customers' trust policies name. */
+  accountId: string;
+  region: string;
+  /** Explicit credentials (tests); otherwise the AWS SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 };
 
 export type ServiceCredential = { name: string; secretSha256: string };

@@ -1,6 +1,7 @@
 import { ApiToken } from './api-token.entity.ts';
 import { AuditCheckpoint } from './audit-checkpoint.entity.ts';
 import { AuditEvent } from './audit-event.entity.ts';
+import { AwsConnection } from './aws-connection.entity.ts';
 import { Deployment } from './deployment.entity.ts';
 import { Environment } from './environment.entity.ts';
 import { Invitation } from './invitation.entity.ts';
@@ -21,6 +22,7 @@ export {
   AuditEvent,
   type AuditOutcome,
 } from './audit-event.entity.ts';
+export { AWS_CONNECTION_STATUSES, AwsConnection, type AwsConnectionStatus } from './aws-connection.entity.ts';
 export { DEPLOYMENT_STATUSES, Deployment, type DeploymentStatus } from './deployment.entity.ts';
 export { Environment } from './environment.entity.ts';
 export {
@@ -51,4 +53,5 @@ export const entities = [
   Service,
   Resource,
   Deployment,
+  AwsConnection,
 ];

@@ -4,10 +4,12 @@ import { Migration20261128104143_foundation as m0 } from './Migration20261128104
 import { Migration20261128110230_audit_log_and_api_tokens as m1 } from './Migration20261128110230_audit_log_and_api_tokens.ts';
 import { Migration20261128111900_team as m2 } from './Migration20261128111900_team.ts';
 import { Migration20261128113147_projects_and_deployments as m3 } from './Migration20261128113147_projects_and_deployments.ts';
+import { Migration20261128115459_aws_connections as m4 } from './Migration20261128115459_aws_connections.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
   { name: 'Migration20261128110230_audit_log_and_api_tokens', class: m1 },
   { name: 'Migration20261128111900_team', class: m2 },
   { name: 'Migration20261128113147_projects_and_deployments', class: m3 },
+  { name: 'Migration20261128115459_aws_connections', class: m4 },
 ];
