@@ -76,28 +76,11 @@ export class Migration20261128113147_projects_and_deployments extends Migration 
 
   override down(): void | Promise<void> {
     this.addSql(`drop function if exists claim_next_deployment(text);`);
-    this.addSql(`alter table "environment" drop constraint "environment_project_id_foreign";`);
-    this.addSql(`alter table "deployment" drop constraint "deployment_project_id_foreign";`);
-    this.addSql(`alter table "resource" drop constraint "resource_project_id_foreign";`);
-    this.addSql(`alter table "service" drop constraint "service_project_id_foreign";`);
-    this.addSql(`alter table "deployment" drop constraint "deployment_environment_id_foreign";`);
-
-    this.addSql(`drop table if exists "project" cascade;`);
-    this.addSql(`drop table if exists "environment" cascade;`);
     this.addSql(`drop table if exists "deployment" cascade;`);
     this.addSql(`drop table if exists "resource" cascade;`);
     this.addSql(`drop table if exists "service" cascade;`);
-
-    this.addSql(`create policy "token_lookup" on "invitation" for select to "postgres" using (true);`);
-
-    this.addSql(`create or replace function "membership_membership_keep_an_admin_fn"() returns trigger as \$\$ begin ; end; \$\$ language plpgsql;`);
-    this.addSql(`create trigger "membership_keep_an_admin" AFTER DELETE OR UPDATE on "membership" for each ROW execute function "membership_membership_keep_an_admin_fn"();`);
-
-    this.addSql(`create or replace function "invitation_by_token_hash"("p_token_hash" text) returns TABLE(invitation_id uuid, organization_id uuid, organization_name character varying, email character varying, role text, status text, expires_at timestamp with time zone, inviter_name character varying) security definer language sql as \$\$ select i.id, i.organization_id, o.name, i.email, i.role, i.status, i.expires_at, u.name
-        from invitation i
-        join organization o on o.id = i.organization_id and o.deleted_at is null
-        left join "user" u on u.id = i.invited_by_id
-       where i.token_hash = p_token_hash \$\$;`);
+    this.addSql(`drop table if exists "environment" cascade;`);
+    this.addSql(`drop table if exists "project" cascade;`);
   }
 
 }
