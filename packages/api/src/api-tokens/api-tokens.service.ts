@@ -3,6 +3,7 @@ import { ApiToken, type Role, type TokenScope, User } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
+import { toPage } from '../pagination.ts';
 import { GRANTABLE_SCOPES } from '../policy.ts';
 import { displayParts, generateToken, hashToken } from './token-format.ts';
 
@@ -80,8 +81,7 @@ export async function listApiTokens(
     },
     { orderBy: { id: 'desc' }, limit: limit + 1, populate: ['createdBy'] },
   );
-  const page = tokens.slice(0, limit);
-  return { items: page.map(view), nextCursor: tokens.length > limit ? (page.at(-1)?.id ?? null) : null };
+  return toPage(tokens, limit, view);
 }
 
 /** Revokes a token; it fails on its very next request. Someone else's token is not found, unless you manage all. */

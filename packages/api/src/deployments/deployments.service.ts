@@ -44,7 +44,7 @@ export async function createDeployment(
   em: EntityManager,
   { audit, role, input }: { audit: AuditScope; role: Role; input: CreateDeployment },
 ) {
-  await lockOrganization(em, audit.organizationId);
+  const locked = await lockOrganization(em, audit.organizationId);
   if (input.idempotencyKey) {
     const first = await em.findOne(Deployment, { idempotencyKey: input.idempotencyKey });
     if (first) {
@@ -75,8 +75,8 @@ export async function createDeployment(
       },
     );
   }
-  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'deploymentsPerMonth' });
-  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'concurrentDeployments' });
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'deploymentsPerMonth', locked });
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'concurrentDeployments', locked });
   const deployment = em.create(Deployment, {
     organization: audit.organizationId,
     project,

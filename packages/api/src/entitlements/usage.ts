@@ -58,8 +58,10 @@ export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
  * Locks the organization's row until the transaction ends: creations in one organization take
  * turns, so the counts they check (and the idempotency keys they look for) are the truth.
  */
-export async function lockOrganization(em: EntityManager, organizationId: string) {
-  const [organization] = await em.execute<{ tier: Tier; limit_overrides: Record<string, number | null> | null }[]>(
+export type LockedOrganization = { tier: Tier; limit_overrides: Record<string, number | null> | null };
+
+export async function lockOrganization(em: EntityManager, organizationId: string): Promise<LockedOrganization> {
+  const [organization] = await em.execute<LockedOrganization[]>(
     'select tier, limit_overrides from "organization" where id = ? for update',
     [organizationId],
   );
@@ -74,9 +76,17 @@ export async function assertEntitled(
     limit,
     adding = 1,
     parentId,
-  }: { organizationId: string; limit: CountedLimit; adding?: number; parentId?: string },
+    locked,
+  }: {
+    organizationId: string;
+    limit: CountedLimit;
+    adding?: number;
+    parentId?: string;
+    /** The row `lockOrganization` returned earlier in this transaction: no need to lock it again. */
+    locked?: LockedOrganization;
+  },
 ): Promise<void> {
-  const organization = await lockOrganization(em, organizationId);
+  const organization = locked ?? (await lockOrganization(em, organizationId));
   const max = entitlementsOf({ tier: organization.tier, limitOverrides: organization.limit_overrides })[limit];
   if (max === null) return;
   const counter = USAGE_COUNTERS[limit];
