@@ -1,9 +1,13 @@
+import { AlertChannel } from './alert-channel.entity.ts';
+import { AlertDelivery } from './alert-delivery.entity.ts';
 import { ApiToken } from './api-token.entity.ts';
 import { AuditCheckpoint } from './audit-checkpoint.entity.ts';
 import { AuditEvent } from './audit-event.entity.ts';
 import { AwsConnection } from './aws-connection.entity.ts';
 import { Deployment } from './deployment.entity.ts';
 import { Environment } from './environment.entity.ts';
+import { GithubInstallation } from './github-installation.entity.ts';
+import { GithubWebhookDelivery } from './github-webhook-delivery.entity.ts';
 import { Invitation } from './invitation.entity.ts';
 import { Membership } from './membership.entity.ts';
 import { Organization } from './organization.entity.ts';
@@ -13,6 +17,13 @@ import { Service } from './service.entity.ts';
 import { Session } from './session.entity.ts';
 import { User } from './user.entity.ts';
 
+export { ALERT_CHANNEL_TYPES, AlertChannel, type AlertChannelType } from './alert-channel.entity.ts';
+export {
+  ALERT_DELIVERY_STATUSES,
+  type AlertAttempt,
+  AlertDelivery,
+  type AlertDeliveryStatus,
+} from './alert-delivery.entity.ts';
 export { API_TOKEN_HASH_SETTING, ApiToken, TOKEN_SCOPES, type TokenScope } from './api-token.entity.ts';
 export { AuditCheckpoint } from './audit-checkpoint.entity.ts';
 export {
@@ -25,6 +36,12 @@ export {
 export { AWS_CONNECTION_STATUSES, AwsConnection, type AwsConnectionStatus } from './aws-connection.entity.ts';
 export { DEPLOYMENT_STATUSES, Deployment, type DeploymentStatus } from './deployment.entity.ts';
 export { Environment } from './environment.entity.ts';
+export {
+  GITHUB_INSTALLATION_STATUSES,
+  GithubInstallation,
+  type GithubInstallationStatus,
+} from './github-installation.entity.ts';
+export { GithubWebhookDelivery } from './github-webhook-delivery.entity.ts';
 export {
   INVITATION_LIFETIME_MS,
   INVITATION_STATUSES,
@@ -54,4 +71,8 @@ export const entities = [
   Resource,
   Deployment,
   AwsConnection,
+  GithubInstallation,
+  GithubWebhookDelivery,
+  AlertChannel,
+  AlertDelivery,
 ];

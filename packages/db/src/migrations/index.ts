@@ -5,6 +5,7 @@ import { Migration20261128110230_audit_log_and_api_tokens as m1 } from './Migrat
 import { Migration20261128111900_team as m2 } from './Migration20261128111900_team.ts';
 import { Migration20261128113147_projects_and_deployments as m3 } from './Migration20261128113147_projects_and_deployments.ts';
 import { Migration20261128115459_aws_connections as m4 } from './Migration20261128115459_aws_connections.ts';
+import { Migration20261128124339_integrations as m5 } from './Migration20261128124339_integrations.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128111900_team', class: m2 },
   { name: 'Migration20261128113147_projects_and_deployments', class: m3 },
   { name: 'Migration20261128115459_aws_connections', class: m4 },
+  { name: 'Migration20261128124339_integrations', class: m5 },
 ];

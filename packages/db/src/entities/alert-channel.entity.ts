@@ -1,0 +1,38 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { uuidv7 } from '../ids.ts';
+import { organizationOwned } from '../tenant-filter.ts';
+import { Organization } from './organization.entity.ts';
+
+export const ALERT_CHANNEL_TYPES = ['email', 'slack', 'webhook', 'pagerduty'] as const;
+export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
+
+/**
+ * Where an organization's alerts go. `target` is what may be shown (an email address, a webhook
+ * URL, a masked Slack URL or PagerDuty key); `secret` is what delivery needs and nobody is shown
+ * again: the Slack webhook URL, the PagerDuty routing key, the webhook signing secret.
+ */
+export const AlertChannel = defineEntity({
+  name: 'AlertChannel',
+  tableName: 'alert_channel',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => uuidv7()),
+    organization: () => p.manyToOne(Organization).deleteRule('cascade'),
+    name: p.string().length(100),
+    type: p.enum(ALERT_CHANNEL_TYPES),
+    target: p.string().length(2048),
+    secret: p.string().length(2048).strictNullable().lazy(),
+    enabled: p.boolean().default(true),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+  uniques: [{ name: 'alert_channel_organization_name_unique', properties: ['organization', 'name'] }],
+  ...organizationOwned,
+});
+
+export type AlertChannel = InferEntity<typeof AlertChannel>;
