@@ -33,6 +33,8 @@ type Fixture = {
   scratchProjectId: string;
   /** A pending AWS connection. */
   awsConnectionId: string;
+  /** An enabled email alert channel (its test alerts land in the test mailer). */
+  alertChannelId: string;
 };
 
 const NO_SUCH_TOKEN = 'n'.repeat(43);
@@ -89,6 +91,12 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'awsConnections.list': () => ({}),
   'awsConnections.get': (f) => ({ id: f.awsConnectionId }),
   'awsConnections.delete': (f) => ({ id: f.awsConnectionId }),
+  'alertChannels.create': () => ({ name: unique('Sample channel'), type: 'email', target: 'alerts@example.com' }),
+  'alertChannels.update': (f) => ({ id: f.alertChannelId, enabled: false }),
+  'alertChannels.delete': (f) => ({ id: f.alertChannelId }),
+  'alertChannels.list': () => ({}),
+  'alertChannels.test': (f) => ({ id: f.alertChannelId }),
+  'alertChannels.deliveries': (f) => ({ id: f.alertChannelId }),
   'internal.deployments.claim': () => ({ workerId: 'suite' }),
   'internal.deployments.report': (f) => ({
     organizationId: f.organizationId,
@@ -152,7 +160,13 @@ async function buildFixture(admin: { token: string; organization: { id: string; 
   const scratchEnvironment = await asAdmin.environments.create({ projectId: project.id, name: 'scratch' });
   const scratchProject = await asAdmin.projects.create({ name: unique('scratch project') });
   const connection = await asAdmin.awsConnections.create({ name: unique('aws') });
+  const alertChannel = await asAdmin.alertChannels.create({
+    name: 'On call',
+    type: 'email',
+    target: 'oncall@example.com',
+  });
   const fixture: Fixture = {
+    alertChannelId: alertChannel.channel.id,
     awsConnectionId: connection.connection.id,
     scratchEnvironmentId: scratchEnvironment.id,
     scratchProjectId: scratchProject.id,

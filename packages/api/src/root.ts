@@ -1,3 +1,4 @@
+import { alertChannelsRouter } from './alert-channels/alert-channels.router.ts';
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
@@ -20,6 +21,7 @@ export const appRouter = router({
   environments: environmentsRouter,
   deployments: deploymentsRouter,
   awsConnections: awsConnectionsRouter,
+  alertChannels: alertChannelsRouter,
   internal: internalRouter,
   members: membersRouter,
   invitations: invitationsRouter,

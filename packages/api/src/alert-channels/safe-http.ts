@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request } from 'node:https';
 import { BlockList, isIP } from 'node:net';
+import { Agent } from 'undici';
 import { AppError } from '../errors.ts';
 
 /**
@@ -50,23 +50,22 @@ export function isPublicAddress(address: string): boolean {
   return false;
 }
 
-export const unsafeTarget = (reason: string) => new AppError('UNSAFE_URL', reason, { field: 'url' });
-
 /** Checks a URL's form: HTTPS, no credentials, and a host that is not a private address literal. */
-export function checkUrl(text: string): URL {
+export function checkUrl(text: string, field = 'url'): URL {
+  const unsafe = (reason: string) => new AppError('UNSAFE_URL', reason, { field });
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw unsafeTarget('Not a URL');
+    throw unsafe('Not a URL');
   }
-  if (url.protocol !== 'https:') throw unsafeTarget('Only https:// URLs are allowed');
-  if (url.username || url.password) throw unsafeTarget('URLs may not carry credentials');
+  if (url.protocol !== 'https:') throw unsafe('Only https:// URLs are allowed');
+  if (url.username || url.password) throw unsafe('URLs may not carry credentials');
   // The URL parser has already turned decimal, octal and hexadecimal IPv4 forms into dotted ones.
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !isPublicAddress(host)) throw unsafeTarget(`${host} is not a public address`);
+  if (isIP(host) && !isPublicAddress(host)) throw unsafe(`${host} is not a public address`);
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
-    throw unsafeTarget(`${host} is not a public host`);
+    throw unsafe(`${host} is not a public host`);
   }
   return url;
 }
@@ -97,31 +96,48 @@ function guardedLookup(
 export type DeliveryResult = { ok: boolean; status: number | null; error: string | null };
 
 /**
- * POSTs a body to a checked URL. Redirects are not followed (a 3xx is a failure), and only the
- * status code is reported back: a remote's body never reaches our callers.
+ * Every customer-URL request goes through this dispatcher: its sockets resolve names with the
+ * guarded lookup, so each address is checked when the connection is made, whatever the URL said
+ * when it was saved (DNS rebinding).
+ */
+const guardedDispatcher = new Agent({ connect: { lookup: guardedLookup, timeout: 5000 } });
+
+/**
+ * POSTs a body to a checked URL with fetch. Redirects are not followed (a 3xx is a failure), and
+ * only the status code is reported back: a remote's body is never read, so it cannot reach our
+ * callers, our logs or our database.
  */
 export async function safePost(
   target: string,
   { body, headers, timeoutMs = 5000 }: { body: string; headers: Record<string, string>; timeoutMs?: number },
 ): Promise<DeliveryResult> {
   const url = checkUrl(target);
-  return new Promise((resolve) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: { 'content-length': Buffer.byteLength(body).toString(), ...headers },
-        lookup: guardedLookup,
-        timeout: timeoutMs,
-      },
-      (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        resolve({ ok: status >= 200 && status < 300, status, error: status >= 300 ? `HTTP ${status}` : null });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (error) => resolve({ ok: false, status: null, error: error.message }));
-    req.end(body);
-  });
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+      // Node's fetch is undici: it takes an undici dispatcher, which the DOM types do not know of.
+      dispatcher: guardedDispatcher,
+    } as RequestInit);
+    await response.body?.cancel();
+    const status = response.status;
+    const ok = status >= 200 && status < 300;
+    return { ok, status, error: ok ? null : `HTTP ${status}` };
+  } catch (error) {
+    return { ok: false, status: null, error: describeFailure(error, timeoutMs) };
+  }
+}
+
+/** Why a request got no answer, in words that name neither the URL nor anything the remote sent. */
+function describeFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'EUNSAFE' && cause.message) return cause.message;
+  if (cause?.code) return `connection failed (${cause.code})`;
+  return 'connection failed';
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Deployment, type DeploymentStatus, Environment, type Role } from '@strictops/db';
+import { Deployment, type DeploymentStatus, Environment, Organization, type Role } from '@strictops/db';
+import { enqueueAlert } from '../alert-channels/alert-channels.service.ts';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
@@ -166,5 +167,25 @@ export async function transition(
     target: { type: 'deployment', id, display: deployment.ref },
     changes: { status: { before: from, after: to } },
   });
+  if (to === 'failed')
+    await enqueueAlert(em, { event: 'deployment.failed', payload: await failurePayload(em, deployment) });
   return view(deployment);
+}
+
+/** What a failed-deployment alert says: names, not just ids, so that it reads well anywhere. */
+async function failurePayload(em: EntityManager, deployment: Deployment) {
+  await em.populate(deployment, ['project', 'environment']);
+  const organization = await em.findOneOrFail(Organization, { id: deployment.organization.id });
+  return {
+    organization: { id: organization.id, name: organization.name, slug: organization.slug },
+    project: { id: deployment.project.id, name: deployment.project.name, slug: deployment.project.slug },
+    environment: { id: deployment.environment.id, name: deployment.environment.name },
+    deployment: {
+      id: deployment.id,
+      ref: deployment.ref,
+      commitSha: deployment.commitSha ?? null,
+      statusMessage: deployment.statusMessage ?? null,
+      finishedAt: deployment.finishedAt?.toISOString() ?? null,
+    },
+  };
 }

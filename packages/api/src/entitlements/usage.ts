@@ -1,9 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  AlertChannel,
   ApiToken,
   AwsConnection,
   Deployment,
   Environment,
+  GithubInstallation,
   Invitation,
   Membership,
   Project,
@@ -33,12 +35,14 @@ type Counter = (em: EntityManager, scope?: { parentId?: string }) => Promise<num
  * Usage counters, one line per limit: a feature that adds a counted resource adds its counter
  * here, and `assertEntitled` and `organizations.usage` pick it up.
  */
-export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
+export const USAGE_COUNTERS: Record<CountedLimit, Counter> = {
   members: async (em) =>
     (await em.count(Membership, {})) +
     (await em.count(Invitation, { status: 'pending', expiresAt: { $gt: new Date() } })),
   projects: (em) => em.count(Project, {}),
   awsConnections: (em) => em.count(AwsConnection, {}),
+  githubInstallations: (em) => em.count(GithubInstallation, {}),
+  alertChannels: (em) => em.count(AlertChannel, {}),
   environmentsPerProject: (em, scope) => em.count(Environment, { project: scope?.parentId }),
   deploymentsPerMonth: (em) => {
     const now = new Date();
@@ -49,11 +53,6 @@ export const USAGE_COUNTERS: Partial<Record<CountedLimit, Counter>> = {
     em.count(ApiToken, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }),
 };
 
-/**
- * The one place limits are checked. Locks the organization's row for the rest of the transaction
- * first, so concurrent creations in one organization take turns and the count each sees is the
- * truth; then refuses, changing nothing, when adding would pass the tier's limit.
- */
 /**
  * Locks the organization's row until the transaction ends: creations in one organization take
  * turns, so the counts they check (and the idempotency keys they look for) are the truth.
@@ -69,6 +68,11 @@ export async function lockOrganization(em: EntityManager, organizationId: string
   return organization;
 }
 
+/**
+ * The one place limits are checked. Locks the organization's row for the rest of the transaction
+ * first, so concurrent creations in one organization take turns and the count each sees is the
+ * truth; then refuses, changing nothing, when adding would pass the tier's limit.
+ */
 export async function assertEntitled(
   em: EntityManager,
   {
@@ -89,9 +93,7 @@ export async function assertEntitled(
   const organization = locked ?? (await lockOrganization(em, organizationId));
   const max = entitlementsOf({ tier: organization.tier, limitOverrides: organization.limit_overrides })[limit];
   if (max === null) return;
-  const counter = USAGE_COUNTERS[limit];
-  if (!counter) throw new Error(`No usage counter for the ${limit} limit`);
-  const usage = await counter(em, { parentId });
+  const usage = await USAGE_COUNTERS[limit](em, { parentId });
   if (usage + adding > max) {
     throw new AppError(
       'LIMIT_REACHED',
@@ -103,7 +105,7 @@ export async function assertEntitled(
   }
 }
 
-/** Every limit with its current usage (null where the resource has no counter yet). */
+/** Every limit with its current usage (null for the per-project one, which has a usage per project). */
 export async function usageOf(
   em: EntityManager,
   organization: { tier: Tier; limitOverrides?: Record<string, number | null> | null },
@@ -111,11 +113,10 @@ export async function usageOf(
   const entitlements = entitlementsOf(organization);
   const limits = [];
   for (const name of COUNTED_LIMITS) {
-    const counter = USAGE_COUNTERS[name];
     limits.push({
       name,
       limit: entitlements[name],
-      usage: counter && name !== 'environmentsPerProject' ? await counter(em) : null,
+      usage: name === 'environmentsPerProject' ? null : await USAGE_COUNTERS[name](em),
     });
   }
   return {

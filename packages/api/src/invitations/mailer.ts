@@ -11,12 +11,16 @@ export type InvitationMessage = {
   expiresAt: Date;
 };
 
-/** A composed email, as sent (or logged, or kept in the outbox). */
-export type OutgoingMail = { to: string; from: string; subject: string; text: string; acceptUrl: string };
+/** A notification email (alerts): already worded, sent as it is. */
+export type PlainMail = { to: string; subject: string; text: string };
 
-/** How invitations leave the system. The server builds one; tests use `createMemoryMailer`. */
+/** A composed email, as sent (or logged, or kept in the outbox). `acceptUrl`: an invitation's link. */
+export type OutgoingMail = PlainMail & { from: string; acceptUrl?: string };
+
+/** How email leaves the system. The server builds one; tests use `createMemoryMailer`. */
 export type Mailer = {
   sendInvitation(message: InvitationMessage): Promise<void>;
+  send(mail: PlainMail): Promise<void>;
   /** Every message sent through this mailer when it keeps an outbox (the log and memory mailers). */
   readonly outbox?: readonly OutgoingMail[];
 };
@@ -36,7 +40,11 @@ export const DEFAULT_FROM = 'StrictOps <no-reply@strictops.local>';
 export const acceptUrl = (publicUrl: string, token: string) =>
   `${publicUrl.replace(/\/+$/, '')}/invitations/accept?token=${encodeURIComponent(token)}`;
 
-export function composeInvitation(message: InvitationMessage, publicUrl: string, from: string): OutgoingMail {
+export function composeInvitation(
+  message: InvitationMessage,
+  publicUrl: string,
+  from: string,
+): OutgoingMail & { acceptUrl: string } {
   const link = acceptUrl(publicUrl, message.token);
   const who = message.inviterName ? `${message.inviterName} invited you` : 'You are invited';
   return {
@@ -61,12 +69,22 @@ const OUTBOX_LIMIT = 200;
 export function createMemoryMailer(config: Omit<MailerConfig, 'smtpUrl'>): Mailer & { outbox: OutgoingMail[] } {
   const outbox: OutgoingMail[] = [];
   const from = config.from ?? DEFAULT_FROM;
+  const keep = (mail: OutgoingMail) => {
+    outbox.push(mail);
+    if (outbox.length > OUTBOX_LIMIT) outbox.shift();
+  };
   return {
     outbox,
+    async send(mail) {
+      keep({ ...mail, from });
+      config.log?.('email (SMTP_URL is unset, so it is logged instead of sent)', {
+        to: mail.to,
+        subject: mail.subject,
+      });
+    },
     async sendInvitation(message) {
       const mail = composeInvitation(message, config.publicUrl, from);
-      outbox.push(mail);
-      if (outbox.length > OUTBOX_LIMIT) outbox.shift();
+      keep(mail);
       // The link is the secret an invitee needs: it is logged only where no real delivery exists.
       config.log?.('invitation email (SMTP_URL is unset, so it is logged instead of sent)', {
         to: mail.to,
@@ -83,6 +101,9 @@ export async function createSmtpMailer(config: MailerConfig & { smtpUrl: string 
   const transport = createTransport(config.smtpUrl);
   const from = config.from ?? DEFAULT_FROM;
   return {
+    async send(mail) {
+      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+    },
     async sendInvitation(message) {
       const mail = composeInvitation(message, config.publicUrl, from);
       await transport.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text });

@@ -102,8 +102,8 @@ export async function createTestApi() {
 
   /** The token of the latest invitation emailed to `email`. */
   function tokenSentTo(email: string): string {
-    const mail = mailer.outbox.findLast((m) => m.to === email.toLowerCase());
-    if (!mail) throw new Error(`no invitation was sent to ${email}`);
+    const mail = mailer.outbox.findLast((m) => m.to === email.toLowerCase() && m.acceptUrl);
+    if (!mail?.acceptUrl) throw new Error(`no invitation was sent to ${email}`);
     return new URL(mail.acceptUrl).searchParams.get('token') as string;
   }
 

@@ -1,0 +1,251 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type AlertAttempt, AlertChannel, type AlertChannelType, AlertDelivery } from '@strictops/db';
+import { z } from 'zod';
+import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { assertEntitled } from '../entitlements/usage.ts';
+import { AppError } from '../errors.ts';
+import type { Mailer } from '../invitations/mailer.ts';
+import { type AlertEvent, deliverAlert, describeAlert, newSigningSecret } from './notifications.ts';
+import { checkUrl, type DeliveryResult } from './safe-http.ts';
+
+const SLACK_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
+const PAGERDUTY_ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
+/** How many attempts a delivery keeps in its log. */
+export const ATTEMPTS_KEPT = 10;
+
+const view = (c: AlertChannel) => ({
+  id: c.id,
+  name: c.name,
+  type: c.type,
+  target: c.target,
+  enabled: c.enabled,
+  createdAt: c.createdAt,
+  updatedAt: c.updatedAt,
+});
+
+const deliveryView = (d: AlertDelivery) => ({
+  id: d.id,
+  event: d.event,
+  status: d.status,
+  attemptCount: d.attemptCount,
+  attempts: d.attempts,
+  nextAttemptAt: d.nextAttemptAt ?? null,
+  createdAt: d.createdAt,
+  deliveredAt: d.deliveredAt ?? null,
+});
+
+const invalidTarget = (message: string) => new AppError('VALIDATION_FAILED', message, { field: 'target' });
+
+/**
+ * Splits what the customer typed into what may be shown (`target`) and what delivery needs and no
+ * response shows again (`secret`): for Slack the URL itself is the credential, for PagerDuty the
+ * routing key. Webhook URLs are shown; their signing secret is made at creation.
+ */
+function addressFor(type: AlertChannelType, raw: string): { target: string; secret: string | null } {
+  switch (type) {
+    case 'email': {
+      const email = z.email().safeParse(raw.toLowerCase());
+      if (!email.success) throw invalidTarget('Not an email address');
+      return { target: email.data, secret: null };
+    }
+    case 'slack': {
+      const url = checkUrl(raw, 'target');
+      if (!SLACK_HOSTS.includes(url.hostname)) {
+        throw invalidTarget('A Slack incoming-webhook URL starts with https://hooks.slack.com/');
+      }
+      return { target: `https://${url.hostname}/services/…${url.pathname.slice(-4)}`, secret: url.toString() };
+    }
+    case 'webhook':
+      return { target: checkUrl(raw, 'target').toString(), secret: null };
+    case 'pagerduty':
+      if (!PAGERDUTY_ROUTING_KEY.test(raw)) {
+        throw invalidTarget('A PagerDuty Events v2 routing key is 32 letters and digits');
+      }
+      return { target: `routing key …${raw.slice(-4)}`, secret: raw };
+  }
+}
+
+export async function loadChannel(em: EntityManager, id: string, options: { withSecret?: boolean } = {}) {
+  const channel = await em.findOne(AlertChannel, { id }, options.withSecret ? { populate: ['secret'] } : {});
+  if (!channel) throw new AppError('ALERT_CHANNEL_NOT_FOUND', 'Alert channel not found', { field: 'id' });
+  return channel;
+}
+
+/** Flushes in a savepoint so that a duplicate name is a clear error, not a failed transaction. */
+async function flushNamed(em: EntityManager) {
+  try {
+    await em.transactional((tx) => tx.flush());
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new AppError('CHANNEL_NAME_TAKEN', 'This organization has an alert channel with this name', {
+        field: 'name',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+export async function createAlertChannel(
+  em: EntityManager,
+  input: { audit: AuditScope; name: string; type: AlertChannelType; target: string; enabled: boolean },
+) {
+  const { audit, name, type, enabled } = input;
+  const address = addressFor(type, input.target);
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'alertChannels' });
+  const signingSecret = type === 'webhook' ? newSigningSecret() : null;
+  const channel = em.create(AlertChannel, {
+    organization: audit.organizationId,
+    name,
+    type,
+    enabled,
+    target: address.target,
+    secret: signingSecret ?? address.secret,
+  });
+  await flushNamed(em);
+  await recordAuditEvent(em, audit, {
+    action: 'alert_channel.created',
+    target: { type: 'alert_channel', id: channel.id, display: name },
+    changes: { type: { after: type }, target: { after: address.target }, enabled: { after: enabled } },
+  });
+  return { channel: view(channel), signingSecret };
+}
+
+export async function updateAlertChannel(
+  em: EntityManager,
+  input: { audit: AuditScope; id: string; name?: string; target?: string; enabled?: boolean },
+) {
+  const channel = await loadChannel(em, input.id);
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  if (input.name !== undefined && input.name !== channel.name) {
+    changes.name = { before: channel.name, after: input.name };
+    channel.name = input.name;
+  }
+  if (input.enabled !== undefined && input.enabled !== channel.enabled) {
+    changes.enabled = { before: channel.enabled, after: input.enabled };
+    channel.enabled = input.enabled;
+  }
+  if (input.target !== undefined) {
+    const address = addressFor(channel.type, input.target);
+    // Only the shown form is compared and recorded: a new Slack URL or routing key shows as its mask.
+    changes.target = { before: channel.target, after: address.target };
+    channel.target = address.target;
+    // A webhook keeps its signing secret when its URL changes.
+    if (channel.type !== 'webhook') channel.secret = address.secret;
+  }
+  if (Object.keys(changes).length === 0) return view(channel);
+  await flushNamed(em);
+  await recordAuditEvent(em, input.audit, {
+    action: 'alert_channel.updated',
+    target: { type: 'alert_channel', id: channel.id, display: channel.name },
+    changes,
+  });
+  return view(channel);
+}
+
+export async function deleteAlertChannel(em: EntityManager, { audit, id }: { audit: AuditScope; id: string }) {
+  const channel = await loadChannel(em, id);
+  em.remove(channel);
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: 'alert_channel.deleted',
+    target: { type: 'alert_channel', id, display: channel.name },
+  });
+  return { ok: true as const };
+}
+
+export async function listAlertChannels(em: EntityManager) {
+  const channels = await em.find(AlertChannel, {}, { orderBy: { name: 'asc' } });
+  return { items: channels.map(view) };
+}
+
+/** Adds one attempt to a delivery's log, keeping the latest few. */
+export function recordAttempt(delivery: AlertDelivery, result: DeliveryResult, at: Date, durationMs: number) {
+  const attempt: AlertAttempt = {
+    at: at.toISOString(),
+    statusCode: result.status,
+    error: result.error,
+    durationMs: Math.round(durationMs),
+  };
+  delivery.attempts = [...delivery.attempts, attempt].slice(-ATTEMPTS_KEPT);
+}
+
+/**
+ * Sends a test alert now, through the same code as real ones, and reports the outcome: a status
+ * code or a reason, never what the remote answered in its body. The try joins the delivery log.
+ */
+export async function testAlertChannel(
+  em: EntityManager,
+  { audit, id, mailer }: { audit: AuditScope; id: string; mailer: Mailer },
+) {
+  const channel = await loadChannel(em, id, { withSecret: true });
+  const now = new Date();
+  const delivery = em.create(AlertDelivery, {
+    organization: audit.organizationId,
+    channel,
+    event: 'alert.test' satisfies AlertEvent,
+    payload: { channel: { id: channel.id, name: channel.name } },
+    status: 'pending',
+    attemptCount: 1,
+    attempts: [],
+  });
+  const alert = describeAlert(delivery.id, delivery.event, delivery.payload, now);
+  const started = performance.now();
+  const result = await deliverAlert(
+    { type: channel.type, target: channel.target, secret: channel.secret ?? null },
+    alert,
+    mailer,
+  );
+  recordAttempt(delivery, result, now, performance.now() - started);
+  delivery.status = result.ok ? 'delivered' : 'failed';
+  delivery.deliveredAt = result.ok ? new Date() : null;
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: 'alert_channel.tested',
+    target: { type: 'alert_channel', id: channel.id, display: channel.name },
+    changes: { result: { after: result.ok ? 'delivered' : (result.error ?? 'failed') } },
+  });
+  return { ok: result.ok, statusCode: result.status, error: result.error };
+}
+
+/** The channel's delivery log, newest first. */
+export async function listDeliveries(
+  em: EntityManager,
+  { id, cursor, limit }: { id: string; cursor?: string; limit: number },
+) {
+  await loadChannel(em, id);
+  const rows = await em.find(
+    AlertDelivery,
+    { channel: id, ...(cursor ? { id: { $lt: cursor } } : {}) },
+    { orderBy: { id: 'desc' }, limit: limit + 1 },
+  );
+  const items = rows.slice(0, limit);
+  return { items: items.map(deliveryView), nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * The outbox: one pending delivery per enabled channel, written in the caller's transaction, so
+ * an alert exists exactly when the change it reports committed. The dispatcher sends it later.
+ */
+export async function enqueueAlert(
+  em: EntityManager,
+  { event, payload }: { event: AlertEvent; payload: Record<string, unknown> },
+) {
+  const channels = await em.find(AlertChannel, { enabled: true });
+  const now = new Date();
+  for (const channel of channels) {
+    em.create(AlertDelivery, {
+      organization: channel.organization,
+      channel,
+      event,
+      payload,
+      status: 'pending',
+      attemptCount: 0,
+      attempts: [],
+      nextAttemptAt: now,
+    });
+  }
+  if (channels.length) await em.flush();
+  return channels.length;
+}

@@ -1,0 +1,364 @@
+import { createHmac } from 'node:crypto';
+import { AlertDelivery, AuditEvent, Deployment, Organization } from '@strictops/db';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { transition } from '../deployments/deployments.service.ts';
+import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
+import { createAlertDispatcher, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
+import { PAGERDUTY_EVENTS_URL } from './notifications.ts';
+
+const SLACK_URL = 'https://hooks.slack.com/services/T0001/B0001/slacksecretpart0001';
+const WEBHOOK_URL = 'https://hooks.example.com/strictops';
+const ROUTING_KEY = 'R0uT1nGkEy0123456789abcdefABCDEF';
+
+type Received = { url: string; headers: Headers; body: string };
+let received: Received[] = [];
+/** What the stand-in endpoints answer next, per URL (default 200). */
+let answers: Map<string, number[]> = new Map();
+
+const answer =
+  (url: string) =>
+  async ({ request }: { request: Request }) => {
+    received.push({ url, headers: request.headers, body: await request.text() });
+    const status = answers.get(url)?.shift() ?? 200;
+    if (status >= 300 && status < 400) {
+      return new HttpResponse(null, { status, headers: { location: 'https://internal.example.com/redirected' } });
+    }
+    // A body the remote sends must never reach our callers, logs or database.
+    return HttpResponse.text(status >= 400 ? 'remote says: internal detail 0xDEADBEEF' : 'ok', { status });
+  };
+
+const endpoints = setupServer(
+  http.post(SLACK_URL, answer(SLACK_URL)),
+  http.post(WEBHOOK_URL, answer(WEBHOOK_URL)),
+  http.post(PAGERDUTY_EVENTS_URL, answer(PAGERDUTY_EVENTS_URL)),
+  http.post('https://internal.example.com/redirected', answer('redirected')),
+);
+
+let api: TestApi;
+beforeAll(async () => {
+  endpoints.listen({ onUnhandledFrame: 'error' });
+  api = await createTestApi();
+});
+afterAll(async () => {
+  endpoints.close();
+  await api.close();
+});
+beforeEach(() => {
+  received = [];
+  answers = new Map();
+});
+afterEach(() => endpoints.resetHandlers());
+
+async function adminOrganization(label: string) {
+  const admin = await api.signUp(label);
+  await api.orm.em.fork().nativeUpdate(Organization, { id: admin.organization.id }, { tier: 'ENTERPRISE' });
+  return { admin, call: api.call({ token: admin.token, organization: admin.organization.id }) };
+}
+
+/** A deployment of a new project, reported failed by a deploy worker through the internal API. */
+async function failDeployment(admin: { organization: { id: string } }, call: ReturnType<TestApi['call']>) {
+  const project = await call.projects.create({ name: unique('alerting') });
+  const { deployment } = await call.deployments.create({
+    projectId: project.id,
+    environment: 'production',
+    ref: 'v1.2.3',
+  });
+  // Skip the worker's claim (which takes the oldest queued deployment of any test): start it here.
+  await api.inOrganization(admin.organization.id, (em) =>
+    em.nativeUpdate(Deployment, { id: deployment.id }, { status: 'in_progress', startedAt: new Date() }),
+  );
+  await api.call({ token: api.serviceToken }).internal.deployments.report({
+    organizationId: admin.organization.id,
+    deploymentId: deployment.id,
+    status: 'failed',
+    message: 'health check timed out',
+  });
+  return { project, deployment };
+}
+
+const deliveriesOf = (organizationId: string) =>
+  api.inOrganization(organizationId, (em) => em.find(AlertDelivery, {}, { orderBy: { id: 'asc' } }));
+
+describe('alert channels', () => {
+  it('creates each type, shows a webhook secret once, masks Slack URLs and routing keys', async () => {
+    const { call } = await adminOrganization('channels');
+    const email = await call.alertChannels.create({
+      name: 'On-call email',
+      type: 'email',
+      target: 'Oncall@Example.com',
+    });
+    expect(email).toMatchObject({
+      channel: { type: 'email', target: 'oncall@example.com', enabled: true },
+      signingSecret: null,
+    });
+    const slack = await call.alertChannels.create({ name: 'Slack', type: 'slack', target: SLACK_URL });
+    expect(slack.channel.target).toBe('https://hooks.slack.com/services/…0001');
+    const webhook = await call.alertChannels.create({ name: 'Webhook', type: 'webhook', target: WEBHOOK_URL });
+    expect(webhook.channel.target).toBe(WEBHOOK_URL);
+    expect(webhook.signingSecret).toMatch(/^whsec_[\w-]{43}$/);
+    const pagerduty = await call.alertChannels.create({ name: 'PagerDuty', type: 'pagerduty', target: ROUTING_KEY });
+    expect(pagerduty.channel.target).toBe('routing key …CDEF');
+
+    const listed = JSON.stringify(await call.alertChannels.list({}));
+    const updated = await call.alertChannels.update({
+      id: slack.channel.id,
+      target: `${SLACK_URL}9`,
+      name: 'Slack #ops',
+    });
+    expect(updated).toMatchObject({ name: 'Slack #ops', target: 'https://hooks.slack.com/services/…0019' });
+    const everything = listed + JSON.stringify(updated);
+    for (const secret of [webhook.signingSecret as string, 'slacksecretpart', ROUTING_KEY]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+
+  it('keeps secrets out of the audit log', async () => {
+    const { admin, call } = await adminOrganization('channel-audit');
+    const webhook = await call.alertChannels.create({ name: 'Webhook', type: 'webhook', target: WEBHOOK_URL });
+    const slack = await call.alertChannels.create({ name: 'Slack', type: 'slack', target: SLACK_URL });
+    await call.alertChannels.update({ id: slack.channel.id, target: `${SLACK_URL}2` });
+    await call.alertChannels.create({ name: 'PagerDuty', type: 'pagerduty', target: ROUTING_KEY });
+    const audit = await api.inOrganization(admin.organization.id, (em) => em.find(AuditEvent, {}));
+    const text = JSON.stringify(audit);
+    expect(audit.filter((e) => e.action.startsWith('alert_channel.'))).toHaveLength(4);
+    for (const secret of [webhook.signingSecret as string, 'slacksecretpart', ROUTING_KEY])
+      expect(text).not.toContain(secret);
+  });
+
+  it.each([
+    ['webhook', 'http://hooks.example.com/x', 'UNSAFE_URL'],
+    ['webhook', 'https://169.254.169.254/latest/meta-data/', 'UNSAFE_URL'],
+    ['webhook', 'https://2852039166/', 'UNSAFE_URL'],
+    ['webhook', 'https://[::ffff:10.0.0.1]/', 'UNSAFE_URL'],
+    ['webhook', 'https://localhost/hook', 'UNSAFE_URL'],
+    ['slack', 'https://hooks.example.com/services/x', 'VALIDATION_FAILED'],
+    ['slack', 'https://127.0.0.1/services/x', 'UNSAFE_URL'],
+    ['pagerduty', 'too-short', 'VALIDATION_FAILED'],
+    ['email', 'not an address', 'VALIDATION_FAILED'],
+  ] as const)('refuses a %s channel to %s (%s on target) and creates nothing', async (type, target, code) => {
+    const { admin, call } = await adminOrganization('bad-target');
+    const error = await expectError(call.alertChannels.create({ name: 'Bad', type, target }), code);
+    expect((error.cause as { field?: string }).field).toBe('target');
+    expect((await call.alertChannels.list({})).items).toEqual([]);
+    expect(await deliveriesOf(admin.organization.id)).toEqual([]);
+  });
+
+  it('refuses a duplicate name, and the FREE tier’s second channel', async () => {
+    const admin = await api.signUp('channel-limits');
+    const call = api.call({ token: admin.token });
+    await call.alertChannels.create({ name: 'Ops', type: 'email', target: 'ops@example.com' });
+    const limited = await expectError(
+      call.alertChannels.create({ name: 'More', type: 'email', target: 'more@example.com' }),
+      'LIMIT_REACHED',
+    );
+    expect((limited.cause as { details?: unknown }).details).toMatchObject({
+      limit: 'alertChannels',
+      max: 1,
+      usage: 1,
+    });
+    await api.orm.em.fork().nativeUpdate(Organization, { id: admin.organization.id }, { tier: 'STARTER' });
+    await expectError(
+      call.alertChannels.create({ name: 'Ops', type: 'email', target: 'x@example.com' }),
+      'CHANNEL_NAME_TAKEN',
+    );
+    expect((await call.alertChannels.list({})).items).toHaveLength(1);
+  });
+
+  it('lets a customer read channels and their log, not change or test them', async () => {
+    const { admin, call } = await adminOrganization('channel-roles');
+    const { channel } = await call.alertChannels.create({ name: 'Ops', type: 'email', target: 'ops@example.com' });
+    const customer = await api.memberOf(admin.organization.id, 'customer');
+    const asCustomer = api.call({ token: customer.token, organization: admin.organization.id });
+    expect((await asCustomer.alertChannels.list({})).items).toHaveLength(1);
+    expect((await asCustomer.alertChannels.deliveries({ id: channel.id })).items).toEqual([]);
+    await expectError(asCustomer.alertChannels.test({ id: channel.id }), 'PERMISSION_DENIED');
+    await expectError(asCustomer.alertChannels.update({ id: channel.id, enabled: false }), 'PERMISSION_DENIED');
+  });
+});
+
+describe('test alerts', () => {
+  it('reports success with the status code, and logs the try', async () => {
+    const { call } = await adminOrganization('test-slack');
+    const { channel } = await call.alertChannels.create({ name: 'Slack', type: 'slack', target: SLACK_URL });
+    expect(await call.alertChannels.test({ id: channel.id })).toEqual({ ok: true, statusCode: 200, error: null });
+    expect(received).toHaveLength(1);
+    expect(JSON.parse(received[0]?.body ?? '')).toEqual({ text: expect.stringContaining('StrictOps test alert') });
+    const log = await call.alertChannels.deliveries({ id: channel.id });
+    expect(log.items).toMatchObject([
+      { event: 'alert.test', status: 'delivered', attemptCount: 1, attempts: [{ statusCode: 200 }] },
+    ]);
+  });
+
+  it('reports a failure by status code, never the remote’s body', async () => {
+    const { call } = await adminOrganization('test-failure');
+    const { channel } = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    answers.set(WEBHOOK_URL, [500]);
+    const result = await call.alertChannels.test({ id: channel.id });
+    expect(result).toEqual({ ok: false, statusCode: 500, error: 'HTTP 500' });
+    const log = JSON.stringify(await call.alertChannels.deliveries({ id: channel.id }));
+    expect(log).not.toContain('DEADBEEF');
+  });
+
+  it('does not follow a redirect', async () => {
+    const { call } = await adminOrganization('test-redirect');
+    const { channel } = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    answers.set(WEBHOOK_URL, [302]);
+    expect(await call.alertChannels.test({ id: channel.id })).toEqual({
+      ok: false,
+      statusCode: 302,
+      error: 'HTTP 302',
+    });
+    expect(received.map((r) => r.url)).toEqual([WEBHOOK_URL]);
+  });
+
+  it('sends email through the mailer and PagerDuty events with the routing key', async () => {
+    const { call } = await adminOrganization('test-mail-pd');
+    const address = `${unique('oncall')}@example.com`;
+    const email = await call.alertChannels.create({ name: 'Mail', type: 'email', target: address });
+    expect((await call.alertChannels.test({ id: email.channel.id })).ok).toBe(true);
+    expect(api.mailer.outbox.findLast((m) => m.to === address)?.subject).toBe('[StrictOps] StrictOps test alert');
+
+    const pd = await call.alertChannels.create({ name: 'PD', type: 'pagerduty', target: ROUTING_KEY });
+    answers.set(PAGERDUTY_EVENTS_URL, [202]);
+    expect(await call.alertChannels.test({ id: pd.channel.id })).toEqual({ ok: true, statusCode: 202, error: null });
+    expect(JSON.parse(received[0]?.body ?? '')).toMatchObject({
+      routing_key: ROUTING_KEY,
+      event_action: 'trigger',
+      payload: { source: 'StrictOps', severity: 'info' },
+    });
+  });
+});
+
+describe('failed deployments notify enabled channels', () => {
+  it('writes the outbox with the failure, then delivers a signed webhook and a Slack message', async () => {
+    const { admin, call } = await adminOrganization('notify');
+    const webhook = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    await call.alertChannels.create({ name: 'Slack', type: 'slack', target: SLACK_URL });
+    const off = await call.alertChannels.create({
+      name: 'Off',
+      type: 'email',
+      target: 'off@example.com',
+      enabled: false,
+    });
+
+    const { deployment, project } = await failDeployment(admin, call);
+    const pending = await deliveriesOf(admin.organization.id);
+    expect(pending.map((d) => [d.event, d.status])).toEqual([
+      ['deployment.failed', 'pending'],
+      ['deployment.failed', 'pending'],
+    ]);
+    expect(pending.map((d) => d.channel.id)).not.toContain(off.channel.id);
+    expect(received).toEqual([]); // nothing is sent inside the transaction
+
+    const logged: unknown[] = [];
+    const dispatcher = createAlertDispatcher({ orm: api.orm, mailer: api.mailer, log: (m, f) => logged.push([m, f]) });
+    await dispatcher.runOnce();
+    const hook = received.find((r) => r.url === WEBHOOK_URL);
+    if (!hook) throw new Error('the webhook received nothing');
+    const [, timestamp, digest] =
+      /^t=(\d+),v1=([0-9a-f]{64})$/.exec(hook.headers.get('strictops-signature') ?? '') ?? [];
+    const expected = createHmac('sha256', webhook.signingSecret as string)
+      .update(`${timestamp}.${hook.body}`)
+      .digest('hex');
+    expect(digest).toBe(expected);
+    expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    expect(hook.headers.get('strictops-event')).toBe('deployment.failed');
+    expect(JSON.parse(hook.body)).toMatchObject({
+      type: 'deployment.failed',
+      data: {
+        project: { id: project.id, name: project.name },
+        environment: { name: 'production' },
+        deployment: { id: deployment.id, ref: 'v1.2.3', statusMessage: 'health check timed out' },
+      },
+    });
+    const slack = received.find((r) => r.url === SLACK_URL);
+    expect(JSON.parse(slack?.body ?? '{}').text).toContain(`Deployment failed: ${project.name} to production`);
+
+    const log = await call.alertChannels.deliveries({ id: webhook.channel.id });
+    expect(log.items).toMatchObject([{ event: 'deployment.failed', status: 'delivered', attemptCount: 1 }]);
+    expect(logged).toEqual([]);
+  });
+
+  it('retries with backoff, then gives up after the last attempt; the log keeps the reasons', async () => {
+    const { admin, call } = await adminOrganization('retry');
+    const { channel } = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    const logged: string[] = [];
+    const dispatcher = createAlertDispatcher({
+      orm: api.orm,
+      mailer: api.mailer,
+      log: (message, fields) => logged.push(`${message} ${JSON.stringify(fields)}`),
+    });
+    await failDeployment(admin, call);
+    const mine = async () => (await deliveriesOf(admin.organization.id))[0] as AlertDelivery;
+
+    answers.set(WEBHOOK_URL, [503, 500]);
+    let now = new Date();
+    await dispatcher.runOnce(now);
+    expect(await mine()).toMatchObject({ status: 'pending', attemptCount: 1 });
+    expect((await mine()).nextAttemptAt?.getTime()).toBe(now.getTime() + (RETRY_DELAYS_SECONDS[0] ?? 0) * 1000);
+    await dispatcher.runOnce(now); // not due yet: nothing is sent
+    expect(received).toHaveLength(1);
+
+    now = new Date(now.getTime() + (RETRY_DELAYS_SECONDS[0] ?? 0) * 1000);
+    await dispatcher.runOnce(now);
+    expect(await mine()).toMatchObject({ status: 'pending', attemptCount: 2 });
+    now = new Date(now.getTime() + (RETRY_DELAYS_SECONDS[1] ?? 0) * 1000);
+    await dispatcher.runOnce(now);
+    const delivered = await mine();
+    expect(delivered).toMatchObject({ status: 'delivered', attemptCount: 3, nextAttemptAt: null });
+    expect(delivered.attempts.map((a) => a.statusCode)).toEqual([503, 500, 200]);
+    expect(received).toHaveLength(3);
+
+    // A channel that never answers well: every delay, then failed.
+    await failDeployment(admin, call);
+    answers.set(WEBHOOK_URL, Array(MAX_ATTEMPTS).fill(500));
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      now = new Date(now.getTime() + 3 * 3600 * 1000);
+      await dispatcher.runOnce(now);
+    }
+    const log = await call.alertChannels.deliveries({ id: channel.id });
+    expect(log.items[0]).toMatchObject({ status: 'failed', attemptCount: MAX_ATTEMPTS, nextAttemptAt: null });
+    now = new Date(now.getTime() + 3 * 3600 * 1000);
+    const before = received.length;
+    await dispatcher.runOnce(now);
+    expect(received).toHaveLength(before);
+    expect(logged.join('\n')).not.toContain(WEBHOOK_URL);
+  });
+
+  it('writes no alert when the failure itself rolls back', async () => {
+    const { admin, call } = await adminOrganization('rollback');
+    await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    const project = await call.projects.create({ name: unique('rollback') });
+    const { deployment } = await call.deployments.create({ projectId: project.id, environment: 'dev', ref: 'main' });
+    await api.inOrganization(admin.organization.id, (em) =>
+      em.nativeUpdate(Deployment, { id: deployment.id }, { status: 'in_progress' }),
+    );
+    const audit = {
+      organizationId: admin.organization.id,
+      actor: { type: 'service' as const, id: 'worker', display: 'worker' },
+      origin: { ip: null, userAgent: null, requestId: 'rollback' },
+    };
+    await expect(
+      api.inOrganization(admin.organization.id, async (em) => {
+        await transition(em, { audit, id: deployment.id, to: 'failed' });
+        expect(await em.count(AlertDelivery, {})).toBe(1);
+        throw new Error('the rest of the request failed');
+      }),
+    ).rejects.toThrow('the rest of the request failed');
+    expect(await deliveriesOf(admin.organization.id)).toEqual([]);
+  });
+
+  it('does not send for a channel disabled after the alert was written', async () => {
+    const { admin, call } = await adminOrganization('disabled-later');
+    const { channel } = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    await failDeployment(admin, call);
+    await call.alertChannels.update({ id: channel.id, enabled: false });
+    await createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    expect(received).toEqual([]);
+    expect((await call.alertChannels.deliveries({ id: channel.id })).items).toMatchObject([
+      { status: 'failed', attempts: [{ error: 'the channel is disabled' }] },
+    ]);
+  });
+});

@@ -1,0 +1,132 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AlertDelivery, enterOrganization, type Orm } from '@strictops/db';
+import type { Mailer } from '../invitations/mailer.ts';
+import { recordAttempt } from './alert-channels.service.ts';
+import { deliverAlert, describeAlert } from './notifications.ts';
+
+/** Waits before the 2nd, 3rd, … attempt: about three and a half hours in all, then the delivery fails. */
+export const RETRY_DELAYS_SECONDS = [30, 120, 600, 1800, 3600, 7200] as const;
+export const MAX_ATTEMPTS = RETRY_DELAYS_SECONDS.length + 1;
+/** How long a claimed delivery is left alone: a dispatcher that dies mid-send is retried after it. */
+export const LEASE_SECONDS = 60;
+
+export type AlertDispatcher = {
+  /** Sends every delivery due at `now`; resolves with how many it tried. */
+  runOnce(now?: Date): Promise<number>;
+  /** Polls every `intervalMs` until `stop`. */
+  start(): void;
+  stop(): Promise<void>;
+};
+
+type Log = (message: string, fields: Record<string, unknown>) => void;
+
+/**
+ * Delivers the alert outbox. Claims due deliveries of every organization through the one
+ * cross-tenant function (`claim_alert_deliveries`, which leases them with FOR UPDATE SKIP LOCKED,
+ * so dispatchers on several servers never send one twice at once), then handles each inside its
+ * own organization's scope: read the channel, send outside any transaction, record the attempt.
+ */
+export function createAlertDispatcher({
+  orm,
+  mailer,
+  intervalMs = 2000,
+  batchSize = 20,
+  log = () => {},
+}: {
+  orm: Orm;
+  mailer: Mailer;
+  intervalMs?: number;
+  batchSize?: number;
+  log?: Log;
+}): AlertDispatcher {
+  const inOrganization = <T>(organizationId: string, work: (em: EntityManager) => Promise<T>) =>
+    (orm.em.fork() as EntityManager).transactional(async (em) => {
+      await enterOrganization(em, organizationId);
+      return work(em);
+    });
+
+  async function deliverOne(id: string, organizationId: string, now: Date) {
+    const found = await inOrganization(organizationId, async (em) => {
+      const delivery = await em.findOne(AlertDelivery, { id }, { populate: ['channel', 'channel.secret'] });
+      if (!delivery) return null;
+      const { type, target, secret, enabled, name } = delivery.channel;
+      return {
+        delivery: { event: delivery.event, payload: delivery.payload },
+        channel: { type, target, secret: secret ?? null, enabled, name },
+      };
+    });
+    if (!found) return;
+    const started = performance.now();
+    const result = found.channel.enabled
+      ? await deliverAlert(found.channel, describeAlert(id, found.delivery.event, found.delivery.payload, now), mailer)
+      : { ok: false, status: null, error: 'the channel is disabled' };
+    const durationMs = performance.now() - started;
+    await inOrganization(organizationId, async (em) => {
+      const delivery = await em.findOne(AlertDelivery, { id });
+      if (!delivery) return;
+      recordAttempt(delivery, result, now, durationMs);
+      if (result.ok) {
+        delivery.status = 'delivered';
+        delivery.deliveredAt = new Date();
+        delivery.nextAttemptAt = null;
+      } else if (!found.channel.enabled || delivery.attemptCount >= MAX_ATTEMPTS) {
+        delivery.status = 'failed';
+        delivery.nextAttemptAt = null;
+      } else {
+        const wait = RETRY_DELAYS_SECONDS[delivery.attemptCount - 1] ?? RETRY_DELAYS_SECONDS.at(-1) ?? 60;
+        delivery.nextAttemptAt = new Date(now.getTime() + wait * 1000);
+      }
+      await em.flush();
+      if (!result.ok) {
+        // The channel's id and the reason only: its URL or key never reaches the log.
+        log('alert delivery failed', {
+          deliveryId: id,
+          channel: found.channel.name,
+          error: result.error,
+          attempt: delivery.attemptCount,
+          status: delivery.status,
+        });
+      }
+    });
+  }
+
+  async function runOnce(now = new Date()) {
+    const claimed = await orm.em
+      .fork()
+      .execute<{ delivery_id: string; organization_id: string }[]>(
+        'select delivery_id, organization_id from claim_alert_deliveries(?, ?, ?)',
+        [now, batchSize, LEASE_SECONDS],
+      );
+    for (const { delivery_id, organization_id } of claimed) {
+      try {
+        await deliverOne(delivery_id, organization_id, now);
+      } catch (error) {
+        // Left leased: it is tried again once the lease ends.
+        log('alert delivery crashed', { deliveryId: delivery_id, error: (error as Error).message });
+      }
+    }
+    return claimed.length;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = runOnce()
+      .catch((error: Error) => log('alert dispatcher failed', { error: error.message }))
+      .finally(() => {
+        if (timer) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  return {
+    runOnce,
+    start() {
+      if (timer) return;
+      timer = setTimeout(tick, intervalMs);
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
