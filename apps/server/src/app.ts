@@ -7,6 +7,7 @@ import { auditExportPlugin } from './plugins/audit-export.ts';
 import { registerCredentialsInUrlGuard } from './plugins/credentials-in-url.ts';
 import { registerCrossSiteGuard } from './plugins/cross-site.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
+import { githubPlugin } from './plugins/github.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
@@ -54,6 +55,7 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
   await app.register(healthPlugin, { orm: dependencies.orm });
   await app.register(trpcPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
   await app.register(auditExportPlugin, { dependencies, config });
+  await app.register(githubPlugin, { dependencies, config });
   await app.register(openApiPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
   return app;
 }

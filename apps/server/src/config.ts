@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
+import type { GithubAppSettings } from '@strictops/api';
 import { z } from 'zod';
 
 const optionalUrl = (protocols: string[]) =>
@@ -42,6 +43,37 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1')
     .default('us-east-1'),
+  GITHUB_APP_ID: z
+    .string()
+    .trim()
+    .regex(/^\d{1,12}$/, 'must be the GitHub App’s numeric id')
+    .optional(),
+  GITHUB_APP_SLUG: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be the GitHub App’s URL name (github.com/apps/<slug>)')
+    .optional(),
+  GITHUB_APP_PRIVATE_KEY: z
+    .string()
+    .trim()
+    // Environment files often hold a PEM on one line with literal \n.
+    .transform((value) => value.replaceAll('\\n', '\n'))
+    .refine(
+      (value) => {
+        try {
+          createPrivateKey(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be the GitHub App’s private key (PEM)' },
+    )
+    .optional(),
+  GITHUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  GITHUB_API_URL: optionalUrl(['https:']),
+  GITHUB_URL: optionalUrl(['https:']),
+  STRICTOPS_APP_URL: optionalUrl(['http:', 'https:']),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -70,6 +102,10 @@ export type ServerConfig = {
   trustProxy: boolean | string;
   /** StrictOps's own AWS account, which customers' roles trust; unset: AWS connections are unavailable. */
   aws: { accountId: string; region: string } | undefined;
+  /** The StrictOps GitHub App; unset: GitHub installations are unavailable. */
+  github: GithubAppSettings | undefined;
+  /** The web app, where the GitHub setup redirect sends the browser on; unset: it answers JSON. */
+  appUrl: string | undefined;
   /** Internal services allowed to call internal.* procedures: each name with the SHA-256 of its secret. */
   serviceCredentials: { name: string; secretSha256: string }[];
   /** Unset: invitation emails are written to the log instead of sent. */
@@ -92,6 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
+  const githubParts = [e.GITHUB_APP_ID, e.GITHUB_APP_SLUG, e.GITHUB_APP_PRIVATE_KEY, e.GITHUB_WEBHOOK_SECRET];
+  if (githubParts.some(Boolean) && !githubParts.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  GITHUB_APP_ID, GITHUB_APP_SLUG, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET go together: set all four or none',
+    );
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
@@ -105,6 +147,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     publicUrl,
     logLevel: e.LOG_LEVEL,
     aws: e.STRICTOPS_AWS_ACCOUNT_ID ? { accountId: e.STRICTOPS_AWS_ACCOUNT_ID, region: e.AWS_REGION } : undefined,
+    github:
+      e.GITHUB_APP_ID && e.GITHUB_APP_SLUG && e.GITHUB_APP_PRIVATE_KEY && e.GITHUB_WEBHOOK_SECRET
+        ? {
+            appId: e.GITHUB_APP_ID,
+            slug: e.GITHUB_APP_SLUG,
+            privateKey: e.GITHUB_APP_PRIVATE_KEY,
+            webhookSecret: e.GITHUB_WEBHOOK_SECRET,
+            apiUrl: e.GITHUB_API_URL?.replace(/\/+$/, ''),
+            webUrl: e.GITHUB_URL?.replace(/\/+$/, ''),
+          }
+        : undefined,
+    appUrl: e.STRICTOPS_APP_URL?.replace(/\/+$/, ''),
     serviceCredentials: (e.STRICTOPS_SERVICE_TOKENS ?? '')
       .split(',')
       .filter(Boolean)

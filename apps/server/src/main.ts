@@ -1,4 +1,4 @@
-import { createMailer, RateLimits } from '@strictops/api';
+import { createAlertDispatcher, createMailer, RateLimits } from '@strictops/api';
 import { buildApp } from './app.ts';
 import { loadConfigOrExit } from './config.ts';
 import { openServerDatabase } from './database.ts';
@@ -23,10 +23,17 @@ app = await buildApp({
     rateLimits,
     serviceCredentials: config.serviceCredentials,
     aws: config.aws,
+    github: config.github,
   },
   logger: true,
 });
-if (!config.smtpUrl) app.log.warn('SMTP_URL is unset: invitation emails are written to this log, not sent');
+if (!config.smtpUrl) app.log.warn('SMTP_URL is unset: emails are written to this log, not sent');
+// Sends the alerts that failed deployments write to the outbox (every server runs one; they share the work).
+const alerts = createAlertDispatcher({
+  orm: database.orm,
+  mailer,
+  log: (message, fields) => app.log.warn(fields, message),
+});
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -35,6 +42,7 @@ async function shutdown(signal: string) {
   app.log.info({ signal }, 'shutting down: finishing in-flight requests');
   // close() stops accepting connections and resolves once in-flight requests have been answered.
   await app.close();
+  await alerts.stop();
   await rateLimits.close();
   await database.close();
   process.exit(0);
@@ -43,4 +51,5 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ port: config.port, host: config.host });
+alerts.start();
 app.log.info(`StrictOps API on ${config.publicUrl} (docs at ${config.publicUrl}/docs)`);

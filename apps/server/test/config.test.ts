@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 
@@ -32,5 +33,29 @@ describe('loadConfig', () => {
 describe('empty variables', () => {
   it('are treated as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 3000 });
+  });
+});
+
+describe('GitHub App settings', () => {
+  const key = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+  const all = {
+    GITHUB_APP_ID: '1234',
+    GITHUB_APP_SLUG: 'strictops',
+    GITHUB_APP_PRIVATE_KEY: key.replaceAll('\n', '\\n'),
+    GITHUB_WEBHOOK_SECRET: 'a-webhook-secret-of-some-length',
+  };
+
+  it('reads all four, with a one-line PEM', () => {
+    expect(loadConfig(all).github).toMatchObject({ appId: '1234', slug: 'strictops', privateKey: key });
+    expect(loadConfig({}).github).toBeUndefined();
+  });
+
+  it('refuses some without the others, and a key that is no key', () => {
+    expect(() => loadConfig({ GITHUB_APP_ID: '1234' })).toThrow(/set all four or none/);
+    expect(() => loadConfig({ ...all, GITHUB_APP_PRIVATE_KEY: 'not a key' })).toThrow(/GITHUB_APP_PRIVATE_KEY/);
   });
 });

@@ -17,7 +17,7 @@ export async function createTestApp(env: Record<string, string> = {}, extra: { r
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: ORIGIN, ...env });
   const orm = await openDatabase({ url: inject('databaseUrl') });
   const mailer = createMemoryMailer({ publicUrl: config.publicUrl });
-  const app = await buildApp({ config, dependencies: { orm, mailer, ...extra } });
+  const app = await buildApp({ config, dependencies: { orm, mailer, github: config.github, ...extra } });
   return {
     app,
     orm,

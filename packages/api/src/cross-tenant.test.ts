@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { can } from './policy.ts';
 import { appRouter } from './root.ts';
 import { stsHandler } from './testing/aws-sts.ts';
+import { githubHandlers, installApp, newGithubWorld } from './testing/github-api.ts';
 import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
 import { rateClassOf } from './trpc/procedures.ts';
@@ -33,15 +34,20 @@ type Fixture = {
   scratchProjectId: string;
   /** A pending AWS connection. */
   awsConnectionId: string;
+  /** A linked GitHub installation (our id, GitHub's id) and the install state its admin completed it with. */
+  githubInstallationId: string;
+  githubAppInstallationId: number;
+  installState: string;
   /** An enabled email alert channel (its test alerts land in the test mailer). */
   alertChannelId: string;
 };
 
 const NO_SUCH_TOKEN = 'n'.repeat(43);
 
-// AWS STS is answered by msw here, as everywhere: no test reaches the internet.
+// AWS STS and GitHub are answered by msw here, as everywhere: no test reaches the internet.
 const SAMPLE_ROLE = 'arn:aws:iam::222222222222:role/StrictOpsDeploy';
-const sts = setupServer(stsHandler({}));
+const github = newGithubWorld();
+const sts = setupServer(stsHandler({}), ...githubHandlers(github));
 beforeAll(() => sts.listen({ onUnhandledFrame: 'error' }));
 afterAll(() => sts.close());
 
@@ -91,6 +97,11 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'awsConnections.list': () => ({}),
   'awsConnections.get': (f) => ({ id: f.awsConnectionId }),
   'awsConnections.delete': (f) => ({ id: f.awsConnectionId }),
+  'githubInstallations.beginInstall': () => ({}),
+  'githubInstallations.completeInstall': (f) => ({ installationId: f.githubAppInstallationId, state: f.installState }),
+  'githubInstallations.list': () => ({}),
+  'githubInstallations.repositories': (f) => ({ id: f.githubInstallationId }),
+  'githubInstallations.disconnect': (f) => ({ id: f.githubInstallationId }),
   'alertChannels.create': () => ({ name: unique('Sample channel'), type: 'email', target: 'alerts@example.com' }),
   'alertChannels.update': (f) => ({ id: f.alertChannelId, enabled: false }),
   'alertChannels.delete': (f) => ({ id: f.alertChannelId }),
@@ -165,7 +176,16 @@ async function buildFixture(admin: { token: string; organization: { id: string; 
     type: 'email',
     target: 'oncall@example.com',
   });
+  const { state: installState } = await asAdmin.githubInstallations.beginInstall({});
+  const githubAppInstallationId = installApp(github, unique('fixture'));
+  const installation = await asAdmin.githubInstallations.completeInstall({
+    installationId: githubAppInstallationId,
+    state: installState,
+  });
   const fixture: Fixture = {
+    githubInstallationId: installation.id,
+    githubAppInstallationId,
+    installState,
     alertChannelId: alertChannel.channel.id,
     awsConnectionId: connection.connection.id,
     scratchEnvironmentId: scratchEnvironment.id,

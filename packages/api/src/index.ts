@@ -1,7 +1,11 @@
+export { type AlertDispatcher, createAlertDispatcher } from './alert-channels/dispatcher.ts';
 export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retention.service.ts';
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
 export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+export type { GithubAppSettings } from './github-installations/github-app.ts';
+export { peekInstallState } from './github-installations/signatures.ts';
+export { type GithubDelivery, handleGithubWebhook, type WebhookOutcome } from './github-installations/webhooks.ts';
 export {
   createMailer,
   createMemoryMailer,

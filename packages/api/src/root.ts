@@ -4,6 +4,7 @@ import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
 import { awsConnectionsRouter } from './aws-connections/aws-connections.router.ts';
 import { deploymentsRouter } from './deployments/deployments.router.ts';
+import { githubInstallationsRouter } from './github-installations/github-installations.router.ts';
 import { internalRouter } from './internal/internal.router.ts';
 import { invitationsRouter } from './invitations/invitations.router.ts';
 import { membersRouter } from './members/members.router.ts';
@@ -21,6 +22,7 @@ export const appRouter = router({
   environments: environmentsRouter,
   deployments: deploymentsRouter,
   awsConnections: awsConnectionsRouter,
+  githubInstallations: githubInstallationsRouter,
   alertChannels: alertChannelsRouter,
   internal: internalRouter,
   members: membersRouter,

@@ -10,6 +10,7 @@ import { appRouter } from '../root.ts';
 import { createContext, type RequestInfo } from '../trpc/context.ts';
 import { createCallerFactory } from '../trpc/init.ts';
 import { TEST_AWS } from './aws-sts.ts';
+import { TEST_GITHUB } from './github-api.ts';
 
 const createCaller = createCallerFactory(appRouter);
 export const TEST_PUBLIC_URL = 'https://strictops.test';
@@ -49,7 +50,7 @@ export async function createTestApi() {
       organization: auth.organization ?? null,
     };
     return createCaller(
-      createContext({ orm, mailer, serviceCredentials: [TEST_SERVICE], aws: TEST_AWS }, request, {
+      createContext({ orm, mailer, serviceCredentials: [TEST_SERVICE], aws: TEST_AWS, github: TEST_GITHUB }, request, {
         setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
         clearSessionCookie: () => {
           cookies.cleared++;

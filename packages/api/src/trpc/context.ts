@@ -40,6 +40,8 @@ export type ApiDependencies = {
   serviceCredentials?: ServiceCredential[];
   /** StrictOps's own AWS identity, which customers' roles trust. Unset: AWS connections are unavailable. */
   aws?: AwsSettings;
+  /** The StrictOps GitHub App. Unset: GitHub installations are unavailable. */
+  github?: import('../github-installations/github-app.ts').GithubAppSettings;
 };
 
 export type AwsSettings = {

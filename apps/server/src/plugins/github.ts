@@ -1,0 +1,112 @@
+import {
+  type ApiDependencies,
+  AppError,
+  appRouter,
+  createCallerFactory,
+  handleGithubWebhook,
+  peekInstallState,
+} from '@strictops/api';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerConfig } from '../config.ts';
+import { contextFromRequest } from '../request-context.ts';
+import { sendError } from './errors.ts';
+
+const createCaller = createCallerFactory(appRouter);
+
+/** GitHub sends webhook payloads of up to 25 MB. */
+export const GITHUB_WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+
+const header = (request: FastifyRequest, name: string) => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** The stable code and HTTP status of a failed call, whether it failed in a procedure or before. */
+function failureOf(error: unknown): { status: number; errorCode: string; message: string } | null {
+  if (error instanceof AppError) {
+    const status = getHTTPStatusCodeFromError(new TRPCError({ code: error.trpcCode }));
+    return { status, errorCode: error.code, message: error.message };
+  }
+  if (error instanceof TRPCError) {
+    const cause = error.cause as { code?: unknown } | undefined;
+    const errorCode = typeof cause?.code === 'string' ? cause.code : 'VALIDATION_FAILED';
+    return { status: getHTTPStatusCodeFromError(error), errorCode, message: error.message };
+  }
+  return null;
+}
+
+/**
+ * GitHub's two ways in. Both hand over to the API at once: the setup redirect to the
+ * `githubInstallations.completeInstall` procedure (as the signed-in admin, in the organization the
+ * state names), the webhook to `handleGithubWebhook`. Neither decides anything here.
+ */
+export async function githubPlugin(
+  app: FastifyInstance,
+  { dependencies, config }: { dependencies: ApiDependencies; config: ServerConfig },
+) {
+  /** Where the browser goes next: the web app when configured, else a JSON answer. */
+  const finish = (reply: FastifyReply, outcome: Record<string, string>, status = 200) => {
+    if (config.appUrl) {
+      const url = new URL(`${config.appUrl}/settings/integrations`);
+      for (const [key, value] of Object.entries(outcome)) url.searchParams.set(`github_${key}`, value);
+      return reply.redirect(url.toString(), 303);
+    }
+    return reply.code(status).send(outcome);
+  };
+
+  // GitHub's "Setup URL": it sends the admin's browser here after an install or a configuration change.
+  app.get('/integrations/github/setup', { schema: { hide: true } }, async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    // An organization member who may not install asked their GitHub owner to: nothing exists yet.
+    if (query.setup_action === 'request') return finish(reply, { status: 'requested' }, 202);
+    const state = query.state ?? '';
+    const context = contextFromRequest(dependencies, config, request, reply);
+    // The state names the organization; the procedure checks it (MAC, expiry, this admin) before use.
+    context.request.organization = peekInstallState(state);
+    try {
+      const installation = await createCaller(context).githubInstallations.completeInstall({
+        installationId: query.installation_id as never,
+        state,
+        setupAction: query.setup_action === 'update' ? 'update' : 'install',
+      });
+      return finish(reply, { status: 'connected', installation: installation.id, account: installation.accountLogin });
+    } catch (error) {
+      const failure = failureOf(error);
+      if (!failure) throw error;
+      if (config.appUrl) return finish(reply, { status: 'error', error: failure.errorCode });
+      return sendError(reply, failure.status, failure.errorCode, failure.message);
+    }
+  });
+
+  // Webhooks are verified over their exact bytes, so this route keeps the body raw.
+  await app.register(async (webhooks) => {
+    webhooks.removeContentTypeParser('application/json');
+    webhooks.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: GITHUB_WEBHOOK_BODY_LIMIT },
+      (_request, body, done) => done(null, body),
+    );
+    webhooks.post(
+      '/webhooks/github',
+      { schema: { hide: true }, bodyLimit: GITHUB_WEBHOOK_BODY_LIMIT },
+      async (request, reply) => {
+        try {
+          const outcome = await handleGithubWebhook(dependencies, {
+            rawBody: request.body as Buffer,
+            signature: header(request, 'x-hub-signature-256'),
+            deliveryId: header(request, 'x-github-delivery'),
+            event: header(request, 'x-github-event'),
+            origin: { ip: request.ip ?? null, userAgent: header(request, 'user-agent') ?? null, requestId: request.id },
+          });
+          return reply.send({ outcome });
+        } catch (error) {
+          const failure = failureOf(error);
+          if (!failure) throw error;
+          return sendError(reply, failure.status, failure.errorCode, failure.message);
+        }
+      },
+    );
+  });
+}

@@ -1,0 +1,51 @@
+import { GITHUB_INSTALLATION_STATUSES } from '@strictops/db';
+import { z } from 'zod';
+
+export const GithubInstallationDto = z.object({
+  id: z.uuid(),
+  installationId: z.number().int(),
+  accountLogin: z.string(),
+  accountType: z.string().describe('User or Organization'),
+  repositorySelection: z.string().describe('all, or selected repositories'),
+  status: z.enum(GITHUB_INSTALLATION_STATUSES),
+  suspendedAt: z.date().nullable(),
+  createdAt: z.date(),
+});
+export const GithubInstallationListDto = z.object({ items: z.array(GithubInstallationDto) });
+
+export const BeginInstallDto = z.object({
+  installUrl: z.string().describe('Send the admin here: GitHub’s page for installing the StrictOps App'),
+  state: z.string(),
+  expiresAt: z.date(),
+});
+
+export const CompleteInstallInput = z.strictObject({
+  installationId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  state: z.string().min(1).max(1024),
+  setupAction: z.enum(['install', 'update']).optional(),
+});
+
+export const GithubInstallationRef = z.strictObject({ id: z.uuid() });
+
+export const RepositoriesInput = z.strictObject({
+  id: z.uuid(),
+  cursor: z
+    .string()
+    .regex(/^[1-9]\d{0,5}$/)
+    .optional()
+    .describe('The `nextCursor` of the previous page'),
+  limit: z.coerce.number().int().min(1).max(100).default(30),
+});
+export const RepositoryDto = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  fullName: z.string(),
+  private: z.boolean(),
+  defaultBranch: z.string().nullable(),
+  url: z.string(),
+});
+export const RepositoryPageDto = z.object({
+  items: z.array(RepositoryDto),
+  nextCursor: z.string().nullable(),
+  totalCount: z.number().int(),
+});

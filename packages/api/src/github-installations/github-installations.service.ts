@@ -1,0 +1,178 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { GithubInstallation } from '@strictops/db';
+import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { assertEntitled } from '../entitlements/usage.ts';
+import { AppError } from '../errors.ts';
+import {
+  deleteInstallation,
+  fetchInstallation,
+  fetchRepositories,
+  type GithubAppSettings,
+  type GithubInstallationInfo,
+} from './github-app.ts';
+import { signInstallState, verifyInstallState } from './signatures.ts';
+
+export const view = (i: GithubInstallation) => ({
+  id: i.id,
+  installationId: i.installationId,
+  accountLogin: i.accountLogin,
+  accountType: i.accountType,
+  repositorySelection: i.repositorySelection,
+  status: i.status,
+  suspendedAt: i.suspendedAt ?? null,
+  createdAt: i.createdAt,
+});
+
+export function requireGithub(github: GithubAppSettings | undefined): GithubAppSettings {
+  if (!github) {
+    throw new AppError('GITHUB_NOT_CONFIGURED', 'This server has no GitHub App configured (GITHUB_APP_ID and friends)');
+  }
+  return github;
+}
+
+/** Copies what GitHub says of an installation onto our row. */
+export function applyInstallationInfo(installation: GithubInstallation, info: GithubInstallationInfo) {
+  installation.accountLogin = info.account.login;
+  installation.accountType = info.account.type;
+  installation.repositorySelection = info.repository_selection;
+  installation.permissions = info.permissions ?? {};
+  installation.status = info.suspended_at ? 'suspended' : 'active';
+  installation.suspendedAt = info.suspended_at ? new Date(info.suspended_at) : null;
+}
+
+export async function loadInstallation(em: EntityManager, id: string) {
+  const installation = await em.findOne(GithubInstallation, { id });
+  if (!installation) {
+    throw new AppError('GITHUB_INSTALLATION_NOT_FOUND', 'GitHub installation not found', { field: 'id' });
+  }
+  return installation;
+}
+
+/** The link that installs the App, carrying a signed state that names this organization and admin. */
+export async function beginInstall(
+  em: EntityManager,
+  { audit, github, userId }: { audit: AuditScope; github?: GithubAppSettings; userId: string },
+) {
+  const settings = requireGithub(github);
+  const { state, expiresAt } = signInstallState(settings.privateKey, { organizationId: audit.organizationId, userId });
+  const installUrl = `${settings.webUrl ?? 'https://github.com'}/apps/${encodeURIComponent(settings.slug)}/installations/new?state=${encodeURIComponent(state)}`;
+  await recordAuditEvent(em, audit, {
+    action: 'github_installation.install_started',
+    target: { type: 'organization', id: audit.organizationId },
+  });
+  return { installUrl, state, expiresAt };
+}
+
+/**
+ * Where GitHub's setup redirect ends: the state must be ours, unexpired, and name this organization
+ * and this admin; GitHub must confirm the installation to the App's own credentials. Then it is
+ * linked here, unless another organization linked it first. Linking it again updates it.
+ */
+export async function completeInstall(
+  em: EntityManager,
+  input: { audit: AuditScope; github?: GithubAppSettings; userId: string; installationId: number; state: string },
+) {
+  const settings = requireGithub(input.github);
+  const { audit, installationId } = input;
+  const state = verifyInstallState(settings.privateKey, input.state);
+  if (state.organizationId !== audit.organizationId || state.userId !== input.userId) {
+    throw new AppError(
+      'INSTALL_STATE_INVALID',
+      'This install link was started by someone else or for another organization',
+      {
+        field: 'state',
+      },
+    );
+  }
+  const info = await fetchInstallation(settings, installationId);
+  const existing = await em.findOne(GithubInstallation, { installationId });
+  if (existing) {
+    applyInstallationInfo(existing, info);
+    await em.flush();
+    await recordAuditEvent(em, audit, {
+      action: 'github_installation.updated',
+      target: { type: 'github_installation', id: existing.id, display: info.account.login },
+      changes: { repositorySelection: { after: info.repository_selection }, status: { after: existing.status } },
+    });
+    return view(existing);
+  }
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'githubInstallations' });
+  const installation = em.create(GithubInstallation, {
+    organization: audit.organizationId,
+    installationId,
+    accountLogin: info.account.login,
+    accountType: info.account.type,
+    repositorySelection: info.repository_selection,
+    permissions: info.permissions ?? {},
+  });
+  applyInstallationInfo(installation, info);
+  try {
+    await em.transactional((tx) => tx.flush());
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new AppError('INSTALLATION_ALREADY_LINKED', 'This GitHub installation is linked to another organization', {
+        field: 'installationId',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  await recordAuditEvent(em, audit, {
+    action: 'github_installation.connected',
+    target: { type: 'github_installation', id: installation.id, display: info.account.login },
+    changes: { installationId: { after: installationId }, account: { after: info.account.login } },
+  });
+  return view(installation);
+}
+
+export async function listInstallations(em: EntityManager) {
+  const installations = await em.find(GithubInstallation, {}, { orderBy: { id: 'asc' } });
+  return { items: installations.map(view) };
+}
+
+/** A page of the repositories the installation can see, asked of GitHub with an installation token. */
+export async function listRepositories(
+  em: EntityManager,
+  { github, id, cursor, limit }: { github?: GithubAppSettings; id: string; cursor?: string; limit: number },
+) {
+  const settings = requireGithub(github);
+  const installation = await loadInstallation(em, id);
+  if (installation.status === 'suspended') {
+    throw new AppError('INSTALLATION_SUSPENDED', 'This installation is suspended on GitHub: unsuspend it there first');
+  }
+  const page = cursor ? Number(cursor) : 1;
+  const data = await fetchRepositories(settings, installation.installationId, { page, perPage: limit });
+  return {
+    items: data.repositories.map((r) => ({
+      id: r.id,
+      name: r.name,
+      fullName: r.full_name,
+      private: r.private,
+      defaultBranch: r.default_branch ?? null,
+      url: r.html_url,
+    })),
+    nextCursor: page * limit < data.total_count ? String(page + 1) : null,
+    totalCount: data.total_count,
+  };
+}
+
+/**
+ * Unlinks the installation and uninstalls the App from the GitHub account, so that StrictOps keeps
+ * no access it no longer uses. If GitHub cannot be reached, nothing changes here either.
+ */
+export async function disconnectInstallation(
+  em: EntityManager,
+  { audit, github, id }: { audit: AuditScope; github?: GithubAppSettings; id: string },
+) {
+  const settings = requireGithub(github);
+  const installation = await loadInstallation(em, id);
+  await deleteInstallation(settings, installation.installationId);
+  em.remove(installation);
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: 'github_installation.disconnected',
+    target: { type: 'github_installation', id, display: installation.accountLogin },
+  });
+  return { ok: true as const };
+}

@@ -1,0 +1,123 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { enterOrganization, GithubInstallation, type Orm } from '@strictops/db';
+import { type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { AppError } from '../errors.ts';
+import type { GithubAppSettings, GithubInstallationInfo } from './github-app.ts';
+import { applyInstallationInfo, requireGithub } from './github-installations.service.ts';
+import { verifyWebhookSignature } from './signatures.ts';
+
+export type GithubDelivery = {
+  rawBody: Buffer;
+  /** `X-Hub-Signature-256` */
+  signature: string | undefined;
+  /** `X-GitHub-Delivery`: GitHub's id of this delivery, the same on a redelivery. */
+  deliveryId: string | undefined;
+  /** `X-GitHub-Event` */
+  event: string | undefined;
+  origin: RequestOrigin;
+};
+
+export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored';
+
+type Payload = {
+  action?: string;
+  installation?: GithubInstallationInfo;
+  repository_selection?: string;
+  repositories_added?: { full_name: string }[];
+  repositories_removed?: { full_name: string }[];
+  sender?: { login?: string };
+};
+
+/**
+ * One GitHub webhook delivery. The signature is checked over the raw bytes before anything is
+ * parsed; the delivery id is recorded in the same transaction as the change it causes, so a
+ * redelivery (or a concurrent duplicate) changes nothing, and a failed one can be redelivered.
+ */
+export async function handleGithubWebhook(
+  deps: { orm: Orm; github?: GithubAppSettings },
+  delivery: GithubDelivery,
+): Promise<WebhookOutcome> {
+  const settings = requireGithub(deps.github);
+  if (!verifyWebhookSignature(settings.webhookSecret, delivery.rawBody, delivery.signature)) {
+    throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'X-Hub-Signature-256 does not match this body');
+  }
+  const deliveryId = delivery.deliveryId?.trim();
+  const event = delivery.event?.trim();
+  if (!deliveryId || deliveryId.length > 64 || !event || event.length > 64) {
+    throw new AppError('VALIDATION_FAILED', 'X-GitHub-Delivery and X-GitHub-Event are required', {
+      field: deliveryId ? 'x-github-event' : 'x-github-delivery',
+    });
+  }
+  let payload: Payload;
+  try {
+    payload = JSON.parse(delivery.rawBody.toString('utf8')) as Payload;
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'The body is not JSON', { field: 'body' });
+  }
+  const installationId = typeof payload.installation?.id === 'number' ? payload.installation.id : null;
+
+  return (deps.orm.em.fork() as EntityManager).transactional(async (em) => {
+    const recorded = await em.execute(
+      `insert into github_webhook_delivery (delivery_id, event, action, installation_id, received_at)
+       values (?, ?, ?, ?, now()) on conflict (delivery_id) do nothing returning delivery_id`,
+      [deliveryId, event, payload.action?.slice(0, 64) ?? null, installationId],
+    );
+    if (recorded.length === 0) return 'duplicate';
+    if (installationId === null || !(event === 'installation' || event === 'installation_repositories')) {
+      return 'ignored';
+    }
+    // Whose installation is it? The one cross-tenant read here, through a fixed function.
+    const [owner] = await em.execute<{ organization_id: string | null }[]>(
+      'select github_installation_organization(?) as organization_id',
+      [installationId],
+    );
+    // Not linked (yet): the setup redirect links it, with a signed state naming the organization.
+    if (!owner?.organization_id) return 'ignored';
+    await enterOrganization(em, owner.organization_id);
+    const installation = await em.findOne(GithubInstallation, { installationId });
+    if (!installation) return 'ignored';
+    const audit: AuditScope = {
+      organizationId: owner.organization_id,
+      actor: { type: 'system', id: 'github', display: `GitHub (${payload.sender?.login ?? 'webhook'})` },
+      origin: delivery.origin,
+    };
+    const target = { type: 'github_installation', id: installation.id, display: installation.accountLogin };
+    const action = event === 'installation' ? payload.action : `repositories_${payload.action}`;
+    switch (action) {
+      case 'created':
+      case 'new_permissions_accepted':
+        if (payload.installation) applyInstallationInfo(installation, payload.installation);
+        break;
+      case 'suspend':
+        installation.status = 'suspended';
+        installation.suspendedAt = new Date();
+        break;
+      case 'unsuspend':
+        installation.status = 'active';
+        installation.suspendedAt = null;
+        break;
+      case 'deleted':
+        em.remove(installation);
+        break;
+      case 'repositories_added':
+      case 'repositories_removed':
+        if (payload.repository_selection) installation.repositorySelection = payload.repository_selection;
+        break;
+      default:
+        return 'ignored';
+    }
+    await em.flush();
+    await recordAuditEvent(em, audit, {
+      action: `github_installation.${action === 'deleted' ? 'uninstalled' : action}`,
+      target,
+      changes:
+        event === 'installation_repositories'
+          ? {
+              repositoriesAdded: { after: (payload.repositories_added ?? []).map((r) => r.full_name) },
+              repositoriesRemoved: { after: (payload.repositories_removed ?? []).map((r) => r.full_name) },
+            }
+          : { status: { after: action === 'deleted' ? 'uninstalled' : installation.status } },
+    });
+    return 'processed';
+  });
+}
