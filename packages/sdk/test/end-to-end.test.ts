@@ -1,12 +1,17 @@
 // The SDK against the real server: buildApp on a real port, on the real (throwaway) database.
 // Everything below goes through the SDK only, the way a customer's code would.
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
-import { createMemoryMailer } from '@strictops/api';
+import { createAlertDispatcher, createMemoryMailer } from '@strictops/api';
+import { type RoleRules, stsHandler, TEST_AWS } from '@strictops/api/testing/aws';
+import { githubHandlers, installApp, newGithubWorld, TEST_GITHUB } from '@strictops/api/testing/github';
 import { type Orm, openDatabase } from '@strictops/db';
 import type {} from '@strictops/db/testing';
 import { buildApp } from '@strictops/server';
 // The server package exports only buildApp; loadConfig keeps the config's defaults in step with it.
 import { loadConfig } from '@strictops/server/config';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStrictOpsClient, isStrictOpsError, type StrictOpsClientOptions, StrictOpsError } from '../src/index.ts';
 
@@ -23,8 +28,23 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     PORT: '0',
     STRICTOPS_SERVICE_TOKENS: `deploy-worker:${WORKER_SECRET}`,
+    STRICTOPS_AWS_ACCOUNT_ID: TEST_AWS.accountId,
+    GITHUB_APP_ID: TEST_GITHUB.appId,
+    GITHUB_APP_SLUG: TEST_GITHUB.slug,
+    GITHUB_APP_PRIVATE_KEY: TEST_GITHUB.privateKey,
+    GITHUB_WEBHOOK_SECRET: TEST_GITHUB.webhookSecret,
   });
-  app = await buildApp({ config, dependencies: { orm, mailer, serviceCredentials: config.serviceCredentials } });
+  app = await buildApp({
+    config,
+    dependencies: {
+      orm,
+      mailer,
+      serviceCredentials: config.serviceCredentials,
+      // STS is answered by msw; explicit credentials keep the AWS SDK from looking for real ones.
+      aws: config.aws && { ...config.aws, credentials: TEST_AWS.credentials },
+      github: config.github,
+    },
+  });
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 
@@ -331,5 +351,122 @@ describe('an example deploy worker', () => {
     const history = await admin.api.deployments.list.query({ projectId: project.id, status: 'succeeded' });
     expect(history.items.map((d) => d.id).sort()).toEqual([...queued].sort());
     expect(history.items.every((d) => d.statusMessage?.startsWith('deployed by worker-'))).toBe(true);
+  });
+});
+
+describe('integrations, end to end', () => {
+  // The outside world, answered by msw: AWS STS, GitHub, a Slack workspace and a customer's webhook.
+  const ROLE = 'arn:aws:iam::222233334444:role/StrictOpsDeploy';
+  const SLACK = 'https://hooks.slack.com/services/T0E2E/B0E2E/e2eslacksecret';
+  const HOOK = 'https://hooks.customer.example/strictops';
+  // The customer's role as they will create it from the template: its rule is filled in below.
+  const roles: RoleRules = {};
+  const github = newGithubWorld();
+  const received: { url: string; headers: Headers; body: string }[] = [];
+  const capture =
+    (url: string) =>
+    async ({ request }: { request: Request }) => {
+      received.push({ url, headers: request.headers, body: await request.text() });
+      return HttpResponse.text('ok');
+    };
+  const outside = setupServer(
+    stsHandler(roles),
+    ...githubHandlers(github),
+    http.post(SLACK, capture(SLACK)),
+    http.post(HOOK, capture(HOOK)),
+  );
+  // Requests to the StrictOps server itself pass through untouched.
+  beforeAll(() => outside.listen({ onUnhandledFrame: 'bypass' }));
+  afterAll(() => outside.close());
+
+  it('AWS role, GitHub App, Slack and webhook alerts: an admin sets everything up, and a failed deployment is reported', async () => {
+    const admin = await signUp('integrations');
+    const worker = client({ token: WORKER_SECRET });
+    const organizationId = (await admin.api.organizations.get.query({})).id;
+    await worker.internal.organizations.setTier.mutate({ organizationId, tier: 'STARTER' });
+
+    // AWS: a connection, its template, the role verified through STS, a project deploying through it.
+    const { connection, template, consoleUrl } = await admin.api.awsConnections.create.mutate({ name: 'Production' });
+    expect(
+      JSON.parse(template).Resources.StrictOpsDeployRole.Properties.AssumeRolePolicyDocument.Statement[0],
+    ).toMatchObject({
+      Principal: { AWS: `arn:aws:iam::${TEST_AWS.accountId}:root` },
+      Condition: { StringEquals: { 'sts:ExternalId': connection.externalId } },
+    });
+    expect(consoleUrl).toContain('cloudformation');
+    roles[ROLE] = { externalId: connection.externalId };
+    const verified = await admin.api.awsConnections.verify.mutate({ id: connection.id, roleArn: ROLE });
+    expect(verified).toMatchObject({ status: 'verified', accountId: '222233334444' });
+    const project = await admin.api.projects.create.mutate({ name: unique('shop') });
+    const linked = await admin.api.projects.update.mutate({ id: project.id, awsConnectionId: connection.id });
+    expect(linked.awsConnectionId).toBe(connection.id);
+
+    // GitHub: the signed install link, GitHub's redirect back, the repositories.
+    const { installUrl, state } = await admin.api.githubInstallations.beginInstall.mutate({});
+    expect(installUrl).toContain(`/apps/${TEST_GITHUB.slug}/installations/new?state=`);
+    const installationId = installApp(github, unique('shop-org'), 4);
+    const installation = await admin.api.githubInstallations.completeInstall.mutate({ installationId, state });
+    const repositories = await admin.api.githubInstallations.repositories.query({ id: installation.id });
+    expect(repositories.items.map((r) => r.name)).toEqual(['repo-0', 'repo-1', 'repo-2', 'repo-3']);
+
+    // Alerts: Slack and a webhook, each tested; the cloud metadata address is refused.
+    const slack = await admin.api.alertChannels.create.mutate({ name: 'Slack #ops', type: 'slack', target: SLACK });
+    const hook = await admin.api.alertChannels.create.mutate({ name: 'Pager bridge', type: 'webhook', target: HOOK });
+    expect(await admin.api.alertChannels.test.mutate({ id: slack.channel.id })).toEqual({
+      ok: true,
+      statusCode: 200,
+      error: null,
+    });
+    expect(await admin.api.alertChannels.test.mutate({ id: hook.channel.id })).toEqual({
+      ok: true,
+      statusCode: 200,
+      error: null,
+    });
+    const metadata = await apiError(() =>
+      admin.api.alertChannels.create.mutate({
+        name: 'Metadata',
+        type: 'webhook',
+        target: 'https://169.254.169.254/latest',
+      }),
+    );
+    expect(metadata).toMatchObject({ code: 'UNSAFE_URL', field: 'target' });
+
+    // A deployment fails; the dispatcher delivers the alert, signed with the secret shown at creation.
+    const { deployment } = await admin.api.deployments.create.mutate({
+      projectId: project.id,
+      environment: 'production',
+      ref: 'v2',
+    });
+    for (let i = 0; i < 500; i++) {
+      const claimed = await worker.internal.deployments.claim.mutate({ workerId: 'e2e' });
+      if (!claimed.deployment || claimed.deployment.id === deployment.id) break;
+    }
+    await worker.internal.deployments.report.mutate({
+      organizationId,
+      deploymentId: deployment.id,
+      status: 'failed',
+      message: 'migration 42 failed',
+    });
+    received.length = 0;
+    await createAlertDispatcher({ orm, mailer }).runOnce();
+    const delivery = received.find((r) => r.url === HOOK);
+    if (!delivery) throw new Error('the webhook got nothing');
+    const [, timestamp, digest] =
+      /^t=(\d+),v1=([0-9a-f]{64})$/.exec(delivery.headers.get('strictops-signature') ?? '') ?? [];
+    expect(digest).toBe(
+      createHmac('sha256', hook.signingSecret ?? '')
+        .update(`${timestamp}.${delivery.body}`)
+        .digest('hex'),
+    );
+    expect(JSON.parse(delivery.body)).toMatchObject({
+      type: 'deployment.failed',
+      data: { deployment: { id: deployment.id, statusMessage: 'migration 42 failed' } },
+    });
+    expect(received.find((r) => r.url === SLACK)?.body).toContain('Deployment failed');
+    const log = await admin.api.alertChannels.deliveries.query({ id: hook.channel.id });
+    expect(log.items.map((d) => [d.event, d.status])).toEqual([
+      ['deployment.failed', 'delivered'],
+      ['alert.test', 'delivered'],
+    ]);
   });
 });
