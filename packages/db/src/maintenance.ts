@@ -23,3 +23,27 @@ export async function purgeDeletedOrganizations(
     )) as { id: string; slug: string; deleted_at: Date | string }[];
   return rows.map((row) => ({ id: row.id, slug: row.slug, deletedAt: new Date(row.deleted_at) }));
 }
+
+/** How long delivery records are kept: GitHub redelivers for days, not weeks; the alert log is for recent trouble. */
+export const DELIVERY_RECORDS_DAYS = 30;
+
+/**
+ * Deletes GitHub webhook delivery ids and finished alert deliveries older than `olderThanDays`.
+ * Pending alert deliveries are kept whatever their age. Run as the owner, like the other purges.
+ */
+export async function purgeDeliveryRecords(
+  orm: Orm,
+  { now = new Date(), olderThanDays = DELIVERY_RECORDS_DAYS }: { now?: Date; olderThanDays?: number } = {},
+): Promise<{ webhookDeliveries: number; alertDeliveries: number }> {
+  const cutoff = new Date(now.getTime() - olderThanDays * 24 * 60 * 60 * 1000);
+  const connection = orm.em.getConnection();
+  const webhooks = (await connection.execute(
+    'delete from "github_webhook_delivery" where "received_at" < ? returning 1',
+    [cutoff],
+  )) as unknown[];
+  const alerts = (await connection.execute(
+    `delete from "alert_delivery" where "status" <> 'pending' and "created_at" < ? returning 1`,
+    [cutoff],
+  )) as unknown[];
+  return { webhookDeliveries: webhooks.length, alertDeliveries: alerts.length };
+}
