@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { AlertDelivery, AuditEvent, Deployment, Organization } from '@strictops/db';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { transition } from '../deployments/deployments.service.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 import { createAlertDispatcher, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
@@ -360,5 +360,21 @@ describe('failed deployments notify enabled channels', () => {
     expect((await call.alertChannels.deliveries({ id: channel.id })).items).toMatchObject([
       { status: 'failed', attempts: [{ error: 'the channel is disabled' }] },
     ]);
+  });
+
+  it('runs on its own once started, and stops cleanly', async () => {
+    const { admin, call } = await adminOrganization('started');
+    await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    const dispatcher = createAlertDispatcher({ orm: api.orm, mailer: api.mailer, intervalMs: 20 });
+    dispatcher.start();
+    try {
+      await failDeployment(admin, call);
+      await vi.waitFor(async () => expect((await deliveriesOf(admin.organization.id))[0]?.status).toBe('delivered'), {
+        timeout: 5000,
+        interval: 50,
+      });
+    } finally {
+      await dispatcher.stop();
+    }
   });
 });

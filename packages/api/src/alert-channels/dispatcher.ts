@@ -112,9 +112,13 @@ export function createAlertDispatcher({
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
     running = runOnce()
-      .catch((error: Error) => log('alert dispatcher failed', { error: error.message }))
-      .finally(() => {
-        if (timer) timer = setTimeout(tick, intervalMs);
+      .catch((error: Error) => {
+        log('alert dispatcher failed', { error: error.message });
+        return 0;
+      })
+      .then((tried) => {
+        // A full batch means more may be due: go again at once rather than after the interval.
+        if (timer) timer = setTimeout(tick, tried === batchSize ? 0 : intervalMs);
       });
   };
   return {
