@@ -154,6 +154,12 @@ describe('POST /webhooks/github', () => {
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().data.errorCode).toBe('WEBHOOK_SIGNATURE_INVALID');
     expect((await post(body, {})).statusCode).toBe(401);
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: '/webhooks/github',
+      headers: { 'x-hub-signature-256': `sha256=${'a'.repeat(64)}`, 'x-github-delivery': randomUUID() },
+    });
+    expect(empty.statusCode).toBe(401);
     const notJson = 'not json';
     const bad = await post(notJson, { 'x-hub-signature-256': githubSignature(notJson) });
     expect(bad.statusCode).toBe(400);

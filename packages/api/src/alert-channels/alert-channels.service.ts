@@ -43,6 +43,15 @@ const invalidTarget = (message: string) => new AppError('VALIDATION_FAILED', mes
  * routing key. Webhook URLs are shown; their signing secret is made at creation.
  */
 function addressFor(type: AlertChannelType, raw: string): { target: string; secret: string | null } {
+  const address = normalizedAddress(type, raw);
+  // URL normalization percent-encodes: the stored form may outgrow what was typed.
+  if (address.target.length > 2048 || (address.secret?.length ?? 0) > 2048) {
+    throw invalidTarget('The target is longer than 2048 characters once normalized');
+  }
+  return address;
+}
+
+function normalizedAddress(type: AlertChannelType, raw: string): { target: string; secret: string | null } {
   switch (type) {
     case 'email': {
       const email = z.email().safeParse(raw.toLowerCase());

@@ -136,6 +136,7 @@ describe('alert channels', () => {
     ['slack', 'https://hooks.example.com/services/x', 'VALIDATION_FAILED'],
     ['slack', 'https://127.0.0.1/services/x', 'UNSAFE_URL'],
     ['pagerduty', 'too-short', 'VALIDATION_FAILED'],
+    ['webhook', `https://hooks.example.com/${'{'.repeat(700)}`, 'VALIDATION_FAILED'], // 2100 characters encoded
     ['email', 'not an address', 'VALIDATION_FAILED'],
   ] as const)('refuses a %s channel to %s (%s on target) and creates nothing', async (type, target, code) => {
     const { admin, call } = await adminOrganization('bad-target');

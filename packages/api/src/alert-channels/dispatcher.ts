@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlertDelivery, enterOrganization, type Orm } from '@strictops/db';
 import type { Mailer } from '../invitations/mailer.ts';
@@ -7,8 +8,12 @@ import { deliverAlert, describeAlert } from './notifications.ts';
 /** Waits before the 2nd, 3rd, … attempt: about three and a half hours in all, then the delivery fails. */
 export const RETRY_DELAYS_SECONDS = [30, 120, 600, 1800, 3600, 7200] as const;
 export const MAX_ATTEMPTS = RETRY_DELAYS_SECONDS.length + 1;
-/** How long a claimed delivery is left alone: a dispatcher that dies mid-send is retried after it. */
-export const LEASE_SECONDS = 60;
+/**
+ * How long a claimed delivery is left alone: a dispatcher that dies mid-send is retried after it.
+ * Longer than a whole batch can take (20 sends of at most 5 s, plus email), so that a lease does not
+ * end while its dispatcher is still working through the batch.
+ */
+export const LEASE_SECONDS = 300;
 
 export type AlertDispatcher = {
   /** Sends every delivery due at `now`; resolves with how many it tried. */
@@ -48,9 +53,11 @@ export function createAlertDispatcher({
   async function deliverOne(id: string, organizationId: string, now: Date) {
     const found = await inOrganization(organizationId, async (em) => {
       const delivery = await em.findOne(AlertDelivery, { id }, { populate: ['channel', 'channel.secret'] });
-      if (!delivery) return null;
+      // Someone else finished it (their lease ran out on a slow batch and this one claimed it): leave it.
+      if (delivery?.status !== 'pending') return null;
       const { type, target, secret, enabled, name } = delivery.channel;
       return {
+        claim: delivery.attemptCount,
         delivery: { event: delivery.event, payload: delivery.payload },
         channel: { type, target, secret: secret ?? null, enabled, name },
       };
@@ -62,8 +69,9 @@ export function createAlertDispatcher({
       : { ok: false, status: null, error: 'the channel is disabled' };
     const durationMs = performance.now() - started;
     await inOrganization(organizationId, async (em) => {
-      const delivery = await em.findOne(AlertDelivery, { id });
-      if (!delivery) return;
+      const delivery = await em.findOne(AlertDelivery, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Only the holder of the latest claim records: an older claim's late result changes nothing.
+      if (delivery?.status !== 'pending' || delivery.attemptCount !== found.claim) return;
       recordAttempt(delivery, result, now, durationMs);
       if (result.ok) {
         delivery.status = 'delivered';

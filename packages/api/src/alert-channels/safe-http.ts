@@ -82,9 +82,12 @@ function guardedLookup(
     const bad = list.find((a) => !isPublicAddress(a.address));
     if (bad || list.length === 0) {
       return callback(
-        Object.assign(new Error(`${hostname} resolves to ${bad?.address ?? 'nothing'}, not a public address`), {
-          code: 'EUNSAFE',
-        }),
+        Object.assign(
+          new Error(`${hostname} resolves to ${bad ? 'an address that is not a public address' : 'nothing'}`),
+          {
+            code: 'EUNSAFE',
+          },
+        ),
         [],
       );
     }

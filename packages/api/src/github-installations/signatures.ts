@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
  */
 export function verifyWebhookSignature(secret: string, rawBody: Buffer | string, header: string | undefined): boolean {
   const match = /^sha256=([0-9a-f]{64})$/.exec(header ?? '');
-  if (!match?.[1]) return false;
+  if (!match?.[1] || !(Buffer.isBuffer(rawBody) || typeof rawBody === 'string')) return false;
   const expected = createHmac('sha256', secret).update(rawBody).digest();
   return timingSafeEqual(expected, Buffer.from(match[1], 'hex'));
 }
