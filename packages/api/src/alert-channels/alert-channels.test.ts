@@ -378,4 +378,28 @@ describe('failed deployments notify enabled channels', () => {
       await dispatcher.stop();
     }
   });
+
+  it('gives up on a delivery that crashes every time once its attempts are used up', async () => {
+    const { admin, call } = await adminOrganization('crashing');
+    const { channel } = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    // A payload the renderer cannot read: every try throws before anything is sent.
+    const id = await api.inOrganization(admin.organization.id, async (em) => {
+      const delivery = em.create(AlertDelivery, {
+        organization: admin.organization.id,
+        channel: channel.id,
+        event: 'deployment.failed',
+        payload: {},
+        status: 'pending',
+        attemptCount: MAX_ATTEMPTS - 1,
+        attempts: [],
+        nextAttemptAt: new Date(),
+      });
+      await em.flush();
+      return delivery.id;
+    });
+    await createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    const [delivery] = await deliveriesOf(admin.organization.id);
+    expect(delivery).toMatchObject({ id, status: 'failed', attemptCount: MAX_ATTEMPTS });
+    expect(received).toEqual([]);
+  });
 });

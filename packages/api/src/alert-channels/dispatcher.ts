@@ -98,6 +98,17 @@ export function createAlertDispatcher({
     });
   }
 
+  /** A delivery that crashes every time still stops after MAX_ATTEMPTS claims. */
+  async function giveUpIfExhausted(id: string, organizationId: string) {
+    await inOrganization(organizationId, (em) =>
+      em.nativeUpdate(
+        AlertDelivery,
+        { id, status: 'pending', attemptCount: { $gte: MAX_ATTEMPTS } },
+        { status: 'failed', nextAttemptAt: null },
+      ),
+    );
+  }
+
   async function runOnce(now = new Date()) {
     const claimed = await orm.em
       .fork()
@@ -109,8 +120,9 @@ export function createAlertDispatcher({
       try {
         await deliverOne(delivery_id, organization_id, now);
       } catch (error) {
-        // Left leased: it is tried again once the lease ends.
+        // Left leased: it is tried again once the lease ends, unless it has used up its attempts.
         log('alert delivery crashed', { deliveryId: delivery_id, error: (error as Error).message });
+        await giveUpIfExhausted(delivery_id, organization_id).catch(() => {});
       }
     }
     return claimed.length;
