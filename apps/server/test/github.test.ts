@@ -164,6 +164,11 @@ describe('POST /webhooks/github', () => {
     const bad = await post(notJson, { 'x-hub-signature-256': githubSignature(notJson) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().data.errorCode).toBe('VALIDATION_FAILED');
+    // Signed, but not what GitHub sends: still a 4xx.
+    for (const odd of ['null', '[1,2]', '{"action":7,"installation":{"id":1.5}}']) {
+      const answer = await post(odd, { 'x-hub-signature-256': githubSignature(odd) });
+      expect(answer.statusCode, odd).toBeLessThan(500);
+    }
   });
 
   it('is unavailable (412) on a server without a GitHub App', async () => {

@@ -1,11 +1,9 @@
 import { Readable } from 'node:stream';
 import { type ApiDependencies, appRouter, createCallerFactory } from '@strictops/api';
-import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from '../config.ts';
 import { contextFromRequest } from '../request-context.ts';
-import { sendError } from './errors.ts';
+import { sendCallFailure } from './errors.ts';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -29,10 +27,7 @@ export async function auditExportPlugin(
         .header('content-disposition', `attachment; filename="audit-events.${format === 'csv' ? 'csv' : 'ndjson'}"`)
         .send(Readable.from(lines));
     } catch (error) {
-      if (!(error instanceof TRPCError)) throw error;
-      const cause = error.cause as { code?: string } | undefined;
-      const errorCode = typeof cause?.code === 'string' ? cause.code : 'VALIDATION_FAILED';
-      return sendError(reply, getHTTPStatusCodeFromError(error), errorCode, error.message);
+      return sendCallFailure(request, reply, error);
     }
   });
 }

@@ -1,4 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AppError } from '@strictops/api';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const TRPC_CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -34,4 +37,30 @@ export function registerErrorHandler(app: FastifyInstance) {
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'INTERNAL', 'Internal server error');
   });
+}
+
+/** The stable code, status and field of a failed call, from a procedure or a service; null if unexpected. */
+export function failureOf(
+  error: unknown,
+): { status: number; errorCode: string; message: string; field?: string } | null {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (cause instanceof AppError) {
+    const status = getHTTPStatusCodeFromError(new TRPCError({ code: cause.trpcCode }));
+    return { status, errorCode: cause.code, message: cause.message, field: cause.field };
+  }
+  if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
+    return { status: getHTTPStatusCodeFromError(error), errorCode: 'VALIDATION_FAILED', message: error.message };
+  }
+  return null;
+}
+
+/**
+ * Answers a call a route made to the API itself (outside the tRPC and REST handlers): the caller's
+ * fault as its 4xx with the stable code, anything else logged and answered as a bare 500.
+ */
+export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  const failure = failureOf(error);
+  if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message);
+  request.log.error({ err: error }, 'request failed');
+  return sendError(reply, 500, 'INTERNAL', 'Internal server error');
 }

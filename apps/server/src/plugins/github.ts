@@ -1,17 +1,14 @@
 import {
   type ApiDependencies,
-  AppError,
   appRouter,
   createCallerFactory,
   handleGithubWebhook,
   peekInstallState,
 } from '@strictops/api';
-import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.ts';
 import { contextFromRequest } from '../request-context.ts';
-import { sendError } from './errors.ts';
+import { failureOf, sendCallFailure } from './errors.ts';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -22,20 +19,6 @@ const header = (request: FastifyRequest, name: string) => {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 };
-
-/** The stable code and HTTP status of a failed call, whether it failed in a procedure or before. */
-function failureOf(error: unknown): { status: number; errorCode: string; message: string } | null {
-  if (error instanceof AppError) {
-    const status = getHTTPStatusCodeFromError(new TRPCError({ code: error.trpcCode }));
-    return { status, errorCode: error.code, message: error.message };
-  }
-  if (error instanceof TRPCError) {
-    const cause = error.cause as { code?: unknown } | undefined;
-    const errorCode = typeof cause?.code === 'string' ? cause.code : 'VALIDATION_FAILED';
-    return { status: getHTTPStatusCodeFromError(error), errorCode, message: error.message };
-  }
-  return null;
-}
 
 /**
  * GitHub's two ways in. Both hand over to the API at once: the setup redirect to the
@@ -73,10 +56,11 @@ export async function githubPlugin(
       });
       return finish(reply, { status: 'connected', installation: installation.id, account: installation.accountLogin });
     } catch (error) {
-      const failure = failureOf(error);
-      if (!failure) throw error;
-      if (config.appUrl) return finish(reply, { status: 'error', error: failure.errorCode });
-      return sendError(reply, failure.status, failure.errorCode, failure.message);
+      if (config.appUrl) {
+        if (!failureOf(error)) request.log.error({ err: error }, 'GitHub setup failed');
+        return finish(reply, { status: 'error', error: failureOf(error)?.errorCode ?? 'INTERNAL' });
+      }
+      return sendCallFailure(request, reply, error);
     }
   });
 
@@ -102,9 +86,7 @@ export async function githubPlugin(
           });
           return reply.send({ outcome });
         } catch (error) {
-          const failure = failureOf(error);
-          if (!failure) throw error;
-          return sendError(reply, failure.status, failure.errorCode, failure.message);
+          return sendCallFailure(request, reply, error);
         }
       },
     );

@@ -6,6 +6,7 @@ import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import type { Mailer } from '../invitations/mailer.ts';
+import { toPage } from '../pagination.ts';
 import { type AlertEvent, deliverAlert, describeAlert, newSigningSecret } from './notifications.ts';
 import { checkUrl, type DeliveryResult } from './safe-http.ts';
 
@@ -229,8 +230,7 @@ export async function listDeliveries(
     { channel: id, ...(cursor ? { id: { $lt: cursor } } : {}) },
     { orderBy: { id: 'desc' }, limit: limit + 1 },
   );
-  const items = rows.slice(0, limit);
-  return { items: items.map(deliveryView), nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+  return toPage(rows, limit, deliveryView);
 }
 
 /**

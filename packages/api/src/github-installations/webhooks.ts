@@ -45,7 +45,7 @@ export async function handleGithubWebhook(
   const event = delivery.event?.trim();
   if (!deliveryId || deliveryId.length > 64 || !event || event.length > 64) {
     throw new AppError('VALIDATION_FAILED', 'X-GitHub-Delivery and X-GitHub-Event are required', {
-      field: deliveryId ? 'x-github-event' : 'x-github-delivery',
+      field: !deliveryId || deliveryId.length > 64 ? 'x-github-delivery' : 'x-github-event',
     });
   }
   let payload: Payload;
@@ -54,7 +54,12 @@ export async function handleGithubWebhook(
   } catch {
     throw new AppError('VALIDATION_FAILED', 'The body is not JSON', { field: 'body' });
   }
-  const installationId = typeof payload.installation?.id === 'number' ? payload.installation.id : null;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new AppError('VALIDATION_FAILED', 'The body is not a JSON object', { field: 'body' });
+  }
+  if (payload.action !== undefined && typeof payload.action !== 'string') payload.action = undefined;
+  const id = payload.installation?.id;
+  const installationId = Number.isSafeInteger(id) && (id as number) > 0 ? (id as number) : null;
 
   return (deps.orm.em.fork() as EntityManager).transactional(async (em) => {
     const recorded = await em.execute(
