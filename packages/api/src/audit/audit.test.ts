@@ -1,4 +1,4 @@
-import { AuditEvent, openDatabase } from '@strictops/db';
+import { AuditEvent, Organization, openDatabase } from '@strictops/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 import { diff } from './audit.service.ts';
@@ -108,6 +108,42 @@ describe('hash chain', () => {
     );
     expect(await api.call({ token: user.token }).auditEvents.verify({})).toMatchObject({ ok: true, checked: 7 });
   });
+
+  it.skipIf(inject('embeddedDatabase'))(
+    'never deadlocks mutations that lock the organization against ones that only append (real PostgreSQL only)',
+    async () => {
+      // Creating a project locks the organization's row before it appends to the chain; switching
+      // an alert channel only appends, and the appended event's foreign key needs a key-share lock
+      // on that same row.
+      const user = await api.signUp('mixed-locks');
+      await api.orm.em.fork().nativeUpdate(Organization, { id: user.organization.id }, { tier: 'ENTERPRISE' });
+      const call = api.call({ token: user.token });
+      const channels: { id: string }[] = [];
+      for (const i of [1, 2, 3]) {
+        const { channel } = await call.alertChannels.create({
+          name: `c${i}`,
+          type: 'email',
+          target: `c${i}@example.com`,
+        });
+        channels.push(channel);
+      }
+      // Demoting an admin locks the row too, in the last-admin trigger.
+      for (const i of [1, 2, 3, 4, 5, 6])
+        await api.memberOf(user.organization.id, 'strictops_admin', `extra-admin-${i}`);
+      const { items: members } = await call.members.list({});
+      const extraAdmins = members.filter((m) => m.userId !== user.user.id);
+      const outcomes = await Promise.allSettled(
+        [0, 1, 2, 3, 4, 5].flatMap((round) => [
+          call.projects.create({ name: unique(`locks ${round}`) }),
+          call.members.updateRole({ id: extraAdmins[round]?.id as string, role: 'customer' }),
+          ...channels.map((c) => call.alertChannels.update({ id: c.id, enabled: round % 2 === 0 })),
+        ]),
+      );
+      const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []));
+      expect(failures).toEqual([]);
+      expect(await call.auditEvents.verify({})).toMatchObject({ ok: true });
+    },
+  );
 });
 
 describe('auditEvents.list', () => {

@@ -56,12 +56,17 @@ export const USAGE_COUNTERS: Record<CountedLimit, Counter> = {
 /**
  * Locks the organization's row until the transaction ends: creations in one organization take
  * turns, so the counts they check (and the idempotency keys they look for) are the truth.
+ *
+ * `for no key update`, not `for update`: every row that references the organization (each audit
+ * event among them) takes a key-share lock on it when inserted, and `for update` would queue those
+ * too. A transaction that holds the audit chain lock and inserts its event would then wait for one
+ * that holds this lock and waits for the chain: a deadlock.
  */
 export type LockedOrganization = { tier: Tier; limit_overrides: Record<string, number | null> | null };
 
 export async function lockOrganization(em: EntityManager, organizationId: string): Promise<LockedOrganization> {
   const [organization] = await em.execute<LockedOrganization[]>(
-    'select tier, limit_overrides from "organization" where id = ? for update',
+    'select tier, limit_overrides from "organization" where id = ? for no key update',
     [organizationId],
   );
   if (!organization) throw new AppError('ORGANIZATION_NOT_FOUND', 'Organization not found');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   enterOrganization,
@@ -13,6 +13,7 @@ import {
   type User,
 } from '@strictops/db';
 import { type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { RESERVED_SLUGS } from './organizations.schemas.ts';
 
@@ -160,11 +161,9 @@ export async function deleteOrganization(
   { audit, confirmSlug }: { audit: AuditScope; confirmSlug: string },
 ) {
   return em.transactional(async (tx) => {
-    const organization = await tx.findOneOrFail(
-      OrganizationEntity,
-      { id: audit.organizationId, deletedAt: null },
-      { lockMode: LockMode.PESSIMISTIC_WRITE },
-    );
+    // Locked first (as creations lock it), then read: a deletion that committed meanwhile is seen.
+    await lockOrganization(tx, audit.organizationId);
+    const organization = await tx.findOneOrFail(OrganizationEntity, { id: audit.organizationId, deletedAt: null });
     if (confirmSlug.toLowerCase() !== organization.slug) {
       throw new AppError('CONFIRMATION_MISMATCH', 'Type the organization’s slug exactly to confirm the deletion', {
         field: 'confirmSlug',
