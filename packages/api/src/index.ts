@@ -22,6 +22,6 @@ export {
   type RequestInfo,
   type ResponseControl,
 } from './trpc/context.ts';
-export type { ApiErrorData } from './trpc/error-format.ts';
+export { type ApiErrorData, validationIssues } from './trpc/error-format.ts';
 export { createCallerFactory } from './trpc/init.ts';
 export type { ProcedureMeta } from './trpc/meta.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '@strictops/api';
+import { AppError, validationIssues } from '@strictops/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,11 +15,12 @@ const TRPC_CODE_BY_STATUS: Record<number, string> = {
 };
 
 /** The same body shape as the API's own errors, for what fails before a procedure runs. */
-export function sendError(reply: FastifyReply, status: number, errorCode: string, message: string) {
+export function sendError(reply: FastifyReply, status: number, errorCode: string, message: string, field?: string) {
+  const code = TRPC_CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR';
   return reply.code(status).send({
     message,
-    code: TRPC_CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR',
-    data: { code: TRPC_CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR', httpStatus: status, errorCode },
+    code,
+    data: { code, httpStatus: status, errorCode, ...(field ? { field } : {}) },
   });
 }
 
@@ -49,7 +50,8 @@ export function failureOf(
     return { status, errorCode: cause.code, message: cause.message, field: cause.field };
   }
   if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
-    return { status: getHTTPStatusCodeFromError(error), errorCode: 'VALIDATION_FAILED', message: error.message };
+    const field = validationIssues(error.cause)?.[0]?.path;
+    return { status: getHTTPStatusCodeFromError(error), errorCode: 'VALIDATION_FAILED', message: error.message, field };
   }
   return null;
 }
@@ -60,7 +62,7 @@ export function failureOf(
  */
 export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const failure = failureOf(error);
-  if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message);
+  if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message, failure.field);
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 500, 'INTERNAL', 'Internal server error');
 }

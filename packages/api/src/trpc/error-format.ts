@@ -23,7 +23,8 @@ type StandardIssue = {
 const joinPath = (path: StandardIssue['path'] = [], ...more: string[]) =>
   [...path.map((segment) => String(typeof segment === 'object' ? segment.key : segment)), ...more].join('.');
 
-function validationIssues(cause: unknown): ValidationIssue[] | undefined {
+/** The failed fields of a validation error (a Standard Schema failure such as zod's), or undefined. */
+export function validationIssues(cause: unknown): ValidationIssue[] | undefined {
   if (!cause || typeof cause !== 'object' || !('issues' in cause) || !Array.isArray(cause.issues)) return undefined;
   return (cause.issues as StandardIssue[]).flatMap((issue) =>
     // An unknown field is reported at its own path, so the client can point at it.
