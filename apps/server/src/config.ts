@@ -71,6 +71,12 @@ const EnvSchema = z.object({
     )
     .optional(),
   GITHUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  GITHUB_CLIENT_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.]{8,64}$/, 'must be the GitHub App’s client id (Iv…)')
+    .optional(),
+  GITHUB_CLIENT_SECRET: z.string().trim().min(20, 'must be the GitHub App’s client secret').optional(),
   GITHUB_API_URL: optionalUrl(['https:']),
   GITHUB_URL: optionalUrl(['https:']),
   STRICTOPS_APP_URL: optionalUrl(['http:', 'https:']),
@@ -128,10 +134,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
-  const githubParts = [e.GITHUB_APP_ID, e.GITHUB_APP_SLUG, e.GITHUB_APP_PRIVATE_KEY, e.GITHUB_WEBHOOK_SECRET];
-  if (githubParts.some(Boolean) && !githubParts.every(Boolean)) {
+  const githubParts = {
+    GITHUB_APP_ID: e.GITHUB_APP_ID,
+    GITHUB_APP_SLUG: e.GITHUB_APP_SLUG,
+    GITHUB_APP_PRIVATE_KEY: e.GITHUB_APP_PRIVATE_KEY,
+    GITHUB_WEBHOOK_SECRET: e.GITHUB_WEBHOOK_SECRET,
+    GITHUB_CLIENT_ID: e.GITHUB_CLIENT_ID,
+    GITHUB_CLIENT_SECRET: e.GITHUB_CLIENT_SECRET,
+  };
+  const missingGithub = Object.entries(githubParts).filter(([, value]) => !value);
+  if (missingGithub.length > 0 && missingGithub.length < Object.keys(githubParts).length) {
     throw new ConfigError(
-      'Invalid configuration:\n  GITHUB_APP_ID, GITHUB_APP_SLUG, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET go together: set all four or none',
+      `Invalid configuration:\n  the GitHub App settings go together: set ${Object.keys(githubParts).join(', ')}, or none (missing: ${missingGithub.map(([name]) => name).join(', ')})`,
     );
   }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -148,12 +162,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: e.LOG_LEVEL,
     aws: e.STRICTOPS_AWS_ACCOUNT_ID ? { accountId: e.STRICTOPS_AWS_ACCOUNT_ID, region: e.AWS_REGION } : undefined,
     github:
-      e.GITHUB_APP_ID && e.GITHUB_APP_SLUG && e.GITHUB_APP_PRIVATE_KEY && e.GITHUB_WEBHOOK_SECRET
+      e.GITHUB_APP_ID &&
+      e.GITHUB_APP_SLUG &&
+      e.GITHUB_APP_PRIVATE_KEY &&
+      e.GITHUB_WEBHOOK_SECRET &&
+      e.GITHUB_CLIENT_ID &&
+      e.GITHUB_CLIENT_SECRET
         ? {
             appId: e.GITHUB_APP_ID,
             slug: e.GITHUB_APP_SLUG,
             privateKey: e.GITHUB_APP_PRIVATE_KEY,
             webhookSecret: e.GITHUB_WEBHOOK_SECRET,
+            clientId: e.GITHUB_CLIENT_ID,
+            clientSecret: e.GITHUB_CLIENT_SECRET,
             apiUrl: e.GITHUB_API_URL?.replace(/\/+$/, ''),
             webUrl: e.GITHUB_URL?.replace(/\/+$/, ''),
           }

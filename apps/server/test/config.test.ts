@@ -47,15 +47,25 @@ describe('GitHub App settings', () => {
     GITHUB_APP_SLUG: 'strictops',
     GITHUB_APP_PRIVATE_KEY: key.replaceAll('\n', '\\n'),
     GITHUB_WEBHOOK_SECRET: 'a-webhook-secret-of-some-length',
+    GITHUB_CLIENT_ID: 'Iv23liExample0000000',
+    GITHUB_CLIENT_SECRET: '0123456789abcdef0123456789abcdef01234567',
   };
 
-  it('reads all four, with a one-line PEM', () => {
-    expect(loadConfig(all).github).toMatchObject({ appId: '1234', slug: 'strictops', privateKey: key });
+  it('reads all six, with a one-line PEM', () => {
+    expect(loadConfig(all).github).toMatchObject({
+      appId: '1234',
+      slug: 'strictops',
+      privateKey: key,
+      clientId: 'Iv23liExample0000000',
+    });
     expect(loadConfig({}).github).toBeUndefined();
   });
 
   it('refuses some without the others, and a key that is no key', () => {
-    expect(() => loadConfig({ GITHUB_APP_ID: '1234' })).toThrow(/set all four or none/);
+    expect(() => loadConfig({ GITHUB_APP_ID: '1234' })).toThrow(/go together/);
+    // The OAuth client is what proves an installation is the installer's: no App without it.
+    const { GITHUB_CLIENT_SECRET: _, ...withoutSecret } = all;
+    expect(() => loadConfig(withoutSecret)).toThrow(/missing: GITHUB_CLIENT_SECRET/);
     expect(() => loadConfig({ ...all, GITHUB_APP_PRIVATE_KEY: 'not a key' })).toThrow(/GITHUB_APP_PRIVATE_KEY/);
   });
 });

@@ -4,6 +4,7 @@ import {
   githubSignature,
   installApp,
   newGithubWorld,
+  oauthCode,
   TEST_GITHUB,
 } from '@strictops/api/testing/github';
 import { setupServer } from 'msw/node';
@@ -19,6 +20,8 @@ const GITHUB_ENV = {
   GITHUB_APP_SLUG: TEST_GITHUB.slug,
   GITHUB_APP_PRIVATE_KEY: TEST_GITHUB.privateKey,
   GITHUB_WEBHOOK_SECRET: TEST_GITHUB.webhookSecret,
+  GITHUB_CLIENT_ID: TEST_GITHUB.clientId,
+  GITHUB_CLIENT_SECRET: TEST_GITHUB.clientSecret,
 };
 
 let t: Awaited<ReturnType<typeof createTestApp>>;
@@ -33,6 +36,13 @@ afterAll(async () => {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** The App installed on a new GitHub account, and the OAuth code GitHub gave its installer. */
+function installOnGithub() {
+  const login = `acct-${randomUUID().slice(0, 8)}`;
+  const installationId = installApp(world, login);
+  return { installationId, code: oauthCode(world, `${login}-owner`) };
+}
+
 /** An admin who began an install, and the installation GitHub then made. */
 async function begunInstall(label: string) {
   const admin = await signUp(t.app, label);
@@ -45,18 +55,18 @@ async function begunInstall(label: string) {
   expect(begun.statusCode).toBe(200);
   const { state, installUrl } = begun.json() as { state: string; installUrl: string };
   expect(installUrl).toContain('https://github.com/apps/strictops-test/installations/new?state=');
-  return { admin, state, installationId: installApp(world, `acct-${randomUUID().slice(0, 8)}`) };
+  return { admin, state, ...installOnGithub() };
 }
 
-const setupUrl = (installationId: number, state: string) =>
-  `/integrations/github/setup?installation_id=${installationId}&setup_action=install&state=${encodeURIComponent(state)}`;
+const setupUrl = (installationId: number, state: string, code: string) =>
+  `/integrations/github/setup?code=${code}&installation_id=${installationId}&setup_action=install&state=${encodeURIComponent(state)}`;
 
 describe('GET /integrations/github/setup', () => {
   it('links the installation for the signed-in admin who began it', async () => {
-    const { admin, state, installationId } = await begunInstall('setup-admin');
+    const { admin, state, installationId, code } = await begunInstall('setup-admin');
     const response = await t.app.inject({
       method: 'GET',
-      url: setupUrl(installationId, state),
+      url: setupUrl(installationId, state, code),
       cookies: { strictops_session: admin.cookie?.value ?? '' },
     });
     expect(response.statusCode).toBe(200);
@@ -66,21 +76,48 @@ describe('GET /integrations/github/setup', () => {
   });
 
   it('needs the session of that admin: none is 401, someone else’s finds no such organization', async () => {
-    const { state, installationId } = await begunInstall('setup-owner');
-    const anonymous = await t.app.inject({ method: 'GET', url: setupUrl(installationId, state) });
+    const { state, installationId, code } = await begunInstall('setup-owner');
+    const anonymous = await t.app.inject({ method: 'GET', url: setupUrl(installationId, state, code) });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json().data.errorCode).toBe('UNAUTHENTICATED');
 
     const stranger = await signUp(t.app, 'setup-stranger');
     const hijack = await t.app.inject({
       method: 'GET',
-      url: setupUrl(installationId, state),
+      url: setupUrl(installationId, state, code),
       cookies: { strictops_session: stranger.cookie?.value ?? '' },
     });
     expect(hijack.statusCode).toBe(404);
     expect(hijack.json().data.errorCode).toBe('ORGANIZATION_NOT_FOUND');
     const theirs = await t.app.inject({ method: 'GET', url: '/github-installations', headers: bearer(stranger.token) });
     expect(theirs.json().items).toEqual([]);
+  });
+
+  it('refuses a redirect without an OAuth code (the App must request user authorization), linking nothing', async () => {
+    const { admin, state, installationId } = await begunInstall('setup-no-code');
+    const cookies = { strictops_session: admin.cookie?.value ?? '' };
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/integrations/github/setup?installation_id=${installationId}&setup_action=install&state=${encodeURIComponent(state)}`,
+      cookies,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().data).toMatchObject({ errorCode: 'VALIDATION_FAILED', field: 'code' });
+    const listed = await t.app.inject({ method: 'GET', url: '/github-installations', headers: bearer(admin.token) });
+    expect(listed.json().items).toEqual([]);
+  });
+
+  it('answers a configuration change made on GitHub without linking anything', async () => {
+    const { admin, installationId, code } = await begunInstall('setup-update');
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/integrations/github/setup?code=${code}&installation_id=${installationId}&setup_action=update`,
+      cookies: { strictops_session: admin.cookie?.value ?? '' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'updated' });
+    const listed = await t.app.inject({ method: 'GET', url: '/github-installations', headers: bearer(admin.token) });
+    expect(listed.json().items).toEqual([]);
   });
 
   it('sends the browser on to the web app when STRICTOPS_APP_URL is set', async () => {
@@ -93,11 +130,11 @@ describe('GET /integrations/github/setup', () => {
         headers: bearer(admin.token),
         payload: {},
       });
-      const installationId = installApp(world, `acct-${randomUUID().slice(0, 8)}`);
+      const { installationId, code } = installOnGithub();
       const cookies = { strictops_session: admin.cookie?.value ?? '' };
       const done = await withApp.app.inject({
         method: 'GET',
-        url: setupUrl(installationId, begun.json().state),
+        url: setupUrl(installationId, begun.json().state, code),
         cookies,
       });
       expect(done.statusCode).toBe(303);
@@ -105,7 +142,11 @@ describe('GET /integrations/github/setup', () => {
       expect(location.origin + location.pathname).toBe('https://app.strictops.test/settings/integrations');
       expect(location.searchParams.get('github_status')).toBe('connected');
 
-      const bad = await withApp.app.inject({ method: 'GET', url: setupUrl(installationId, 'forged.state'), cookies });
+      const bad = await withApp.app.inject({
+        method: 'GET',
+        url: setupUrl(installationId, 'forged.state', code),
+        cookies,
+      });
       expect(bad.statusCode).toBe(303);
       expect(new URL(bad.headers.location as string).searchParams.get('github_error')).toBe('INSTALL_STATE_INVALID');
     } finally {
@@ -130,12 +171,13 @@ describe('POST /webhooks/github', () => {
     });
 
   it('verifies the signature over the exact bytes sent, then handles the delivery once', async () => {
-    const { admin, state, installationId } = await begunInstall('webhook-admin');
-    await t.app.inject({
+    const { admin, state, installationId, code } = await begunInstall('webhook-admin');
+    const linked = await t.app.inject({
       method: 'GET',
-      url: setupUrl(installationId, state),
+      url: setupUrl(installationId, state, code),
       cookies: { strictops_session: admin.cookie?.value ?? '' },
     });
+    expect(linked.statusCode).toBe(200);
     // Odd spacing on purpose: re-serialized JSON would not match the signature.
     const body = `{ "action" :"suspend",  "installation": {"id": ${installationId}}, "sender": {"login": "octocat"} }`;
     const deliveryId = randomUUID();

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { can } from './policy.ts';
 import { appRouter } from './root.ts';
 import { stsHandler } from './testing/aws-sts.ts';
-import { githubHandlers, installApp, newGithubWorld } from './testing/github-api.ts';
+import { githubHandlers, installApp, newGithubWorld, oauthCode } from './testing/github-api.ts';
 import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
 import { rateClassOf } from './trpc/procedures.ts';
@@ -38,6 +38,8 @@ type Fixture = {
   githubInstallationId: string;
   githubAppInstallationId: number;
   installState: string;
+  /** An unused OAuth code of the installation's GitHub user: completing again relinks (an update). */
+  githubCode: string;
   /** An enabled email alert channel (its test alerts land in the test mailer). */
   alertChannelId: string;
 };
@@ -98,7 +100,11 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'awsConnections.get': (f) => ({ id: f.awsConnectionId }),
   'awsConnections.delete': (f) => ({ id: f.awsConnectionId }),
   'githubInstallations.beginInstall': () => ({}),
-  'githubInstallations.completeInstall': (f) => ({ installationId: f.githubAppInstallationId, state: f.installState }),
+  'githubInstallations.completeInstall': (f) => ({
+    installationId: f.githubAppInstallationId,
+    state: f.installState,
+    code: f.githubCode,
+  }),
   'githubInstallations.list': () => ({}),
   'githubInstallations.repositories': (f) => ({ id: f.githubInstallationId }),
   'githubInstallations.disconnect': (f) => ({ id: f.githubInstallationId }),
@@ -177,15 +183,18 @@ async function buildFixture(admin: { token: string; organization: { id: string; 
     target: 'oncall@example.com',
   });
   const { state: installState } = await asAdmin.githubInstallations.beginInstall({});
-  const githubAppInstallationId = installApp(github, unique('fixture'));
+  const githubLogin = unique('fixture');
+  const githubAppInstallationId = installApp(github, githubLogin);
   const installation = await asAdmin.githubInstallations.completeInstall({
     installationId: githubAppInstallationId,
     state: installState,
+    code: oauthCode(github, `${githubLogin}-owner`),
   });
   const fixture: Fixture = {
     githubInstallationId: installation.id,
     githubAppInstallationId,
     installState,
+    githubCode: oauthCode(github, `${githubLogin}-owner`),
     alertChannelId: alertChannel.channel.id,
     awsConnectionId: connection.connection.id,
     scratchEnvironmentId: scratchEnvironment.id,

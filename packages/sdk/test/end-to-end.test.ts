@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createAlertDispatcher, createMemoryMailer } from '@strictops/api';
 import { type RoleRules, stsHandler, TEST_AWS } from '@strictops/api/testing/aws';
-import { githubHandlers, installApp, newGithubWorld, TEST_GITHUB } from '@strictops/api/testing/github';
+import { githubHandlers, installApp, newGithubWorld, oauthCode, TEST_GITHUB } from '@strictops/api/testing/github';
 import { type Orm, openDatabase } from '@strictops/db';
 import type {} from '@strictops/db/testing';
 import { buildApp } from '@strictops/server';
@@ -33,6 +33,8 @@ beforeAll(async () => {
     GITHUB_APP_SLUG: TEST_GITHUB.slug,
     GITHUB_APP_PRIVATE_KEY: TEST_GITHUB.privateKey,
     GITHUB_WEBHOOK_SECRET: TEST_GITHUB.webhookSecret,
+    GITHUB_CLIENT_ID: TEST_GITHUB.clientId,
+    GITHUB_CLIENT_SECRET: TEST_GITHUB.clientSecret,
   });
   app = await buildApp({
     config,
@@ -404,8 +406,14 @@ describe('integrations, end to end', () => {
     // GitHub: the signed install link, GitHub's redirect back, the repositories.
     const { installUrl, state } = await admin.api.githubInstallations.beginInstall.mutate({});
     expect(installUrl).toContain(`/apps/${TEST_GITHUB.slug}/installations/new?state=`);
-    const installationId = installApp(github, unique('shop-org'), 4);
-    const installation = await admin.api.githubInstallations.completeInstall.mutate({ installationId, state });
+    // The admin installs the App on GitHub; GitHub sends them back with an OAuth code for themselves.
+    const account = unique('shop-org');
+    const installationId = installApp(github, account, 4);
+    const installation = await admin.api.githubInstallations.completeInstall.mutate({
+      installationId,
+      state,
+      code: oauthCode(github, `${account}-owner`),
+    });
     const repositories = await admin.api.githubInstallations.repositories.query({ id: installation.id });
     expect(repositories.items.map((r) => r.name)).toEqual(['repo-0', 'repo-1', 'repo-2', 'repo-3']);
 

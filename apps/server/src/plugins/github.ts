@@ -39,11 +39,16 @@ export async function githubPlugin(
     return reply.code(status).send(outcome);
   };
 
-  // GitHub's "Setup URL": it sends the admin's browser here after an install or a configuration change.
+  // The App's "Callback URL": with "Request user authorization (OAuth) during installation" on,
+  // GitHub sends the admin's browser here after an install (with the state and an OAuth code) or a
+  // configuration change.
   app.get('/integrations/github/setup', { schema: { hide: true } }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     // An organization member who may not install asked their GitHub owner to: nothing exists yet.
     if (query.setup_action === 'request') return finish(reply, { status: 'requested' }, 202);
+    // A change made on GitHub (repositories added or removed): no install link started it, so no
+    // state says whose it is, and the webhooks have already brought the change here.
+    if (query.setup_action === 'update' && !query.state) return finish(reply, { status: 'updated' });
     const state = query.state ?? '';
     const context = contextFromRequest(dependencies, config, request, reply);
     // The state names the organization; the procedure checks it (MAC, expiry, this admin) before use.
@@ -52,6 +57,7 @@ export async function githubPlugin(
       const installation = await createCaller(context).githubInstallations.completeInstall({
         installationId: query.installation_id as never,
         state,
+        code: query.code as never,
         setupAction: query.setup_action === 'update' ? 'update' : 'install',
       });
       return finish(reply, { status: 'connected', installation: installation.id, account: installation.accountLogin });

@@ -11,6 +11,13 @@ export type GithubAppSettings = {
   privateKey: string;
   /** The secret GitHub signs webhook deliveries with. */
   webhookSecret: string;
+  /**
+   * The App's OAuth client: with "Request user authorization (OAuth) during installation" on,
+   * GitHub's install redirect carries a code for the installing user, which proves that user can
+   * access the installation (the App's own credentials prove only that it exists).
+   */
+  clientId: string;
+  clientSecret: string;
   /** https://api.github.com unless GitHub Enterprise Server. */
   apiUrl?: string;
   /** https://github.com unless GitHub Enterprise Server. */
@@ -37,21 +44,35 @@ export type GithubRepository = {
 const TIMEOUT_MS = 10_000;
 const apiUrl = (settings: GithubAppSettings) => settings.apiUrl ?? 'https://api.github.com';
 
+// Every call to GitHub, the token requests Octokit makes on its own included, gives up after
+// TIMEOUT_MS: a request must not hang on a slow GitHub.
+const timedFetch: typeof fetch = (url, init) =>
+  fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(TIMEOUT_MS) });
+
+const makeClient = (options: ConstructorParameters<typeof Octokit>[0], settings: GithubAppSettings) =>
+  new Octokit({ ...options, baseUrl: apiUrl(settings), userAgent: 'StrictOps', request: { fetch: timedFetch } });
+
 // One client per configuration: it caches installation tokens until shortly before they expire.
 const clients = new WeakMap<GithubAppSettings, Octokit>();
 
 function appClient(settings: GithubAppSettings): Octokit {
-  let client = clients.get(settings);
-  if (!client) {
-    client = new Octokit({
-      authStrategy: createAppAuth,
-      auth: { appId: settings.appId, privateKey: settings.privateKey },
-      baseUrl: apiUrl(settings),
-      userAgent: 'StrictOps',
-    });
-    clients.set(settings, client);
+  let app = clients.get(settings);
+  if (!app) {
+    app = makeClient(
+      {
+        authStrategy: createAppAuth,
+        auth: {
+          appId: settings.appId,
+          privateKey: settings.privateKey,
+          clientId: settings.clientId,
+          clientSecret: settings.clientSecret,
+        },
+      },
+      settings,
+    );
+    clients.set(settings, app);
   }
-  return client;
+  return app;
 }
 
 /** GitHub's answer as one of our errors: 404 means the installation is gone; the rest, GitHub is unavailable. */
@@ -67,14 +88,11 @@ function fromGithub(error: unknown): never {
   });
 }
 
-const options = () => ({ request: { signal: AbortSignal.timeout(TIMEOUT_MS) } });
-
 /** Reads an installation with the App's own credentials (a JWT): only the App's installations exist here. */
 export async function fetchInstallation(settings: GithubAppSettings, installationId: number) {
   try {
     const { data } = await appClient(settings).request('GET /app/installations/{installation_id}', {
       installation_id: installationId,
-      ...options(),
     });
     return data as unknown as GithubInstallationInfo;
   } catch (error) {
@@ -90,11 +108,9 @@ export async function fetchRepositories(
 ) {
   try {
     const { token } = (await appClient(settings).auth({ type: 'installation', installationId })) as { token: string };
-    const installation = new Octokit({ auth: token, baseUrl: apiUrl(settings), userAgent: 'StrictOps' });
-    const { data } = await installation.request('GET /installation/repositories', {
+    const { data } = await makeClient({ auth: token }, settings).request('GET /installation/repositories', {
       per_page: perPage,
       page,
-      ...options(),
     });
     return data as unknown as { total_count: number; repositories: GithubRepository[] };
   } catch (error) {
@@ -107,10 +123,51 @@ export async function deleteInstallation(settings: GithubAppSettings, installati
   try {
     await appClient(settings).request('DELETE /app/installations/{installation_id}', {
       installation_id: installationId,
-      ...options(),
     });
   } catch (error) {
     if ((error as { status?: number }).status === 404) return;
     fromGithub(error);
+  }
+}
+
+/** GitHub lists at most 100 installations a page; a user reaching more than this many is not a real case. */
+const MAX_INSTALLATION_PAGES = 10;
+
+/**
+ * Whether the GitHub user who completed the install (identified by the OAuth `code` GitHub's
+ * redirect carries) can access the installation: the proof that the installation is theirs to
+ * link, which the installation id alone is not. The user's token is used for this one question
+ * and revoked at once: StrictOps keeps no access on behalf of people.
+ */
+export async function userCanAccessInstallation(settings: GithubAppSettings, code: string, installationId: number) {
+  let token: string;
+  try {
+    ({ token } = (await appClient(settings).auth({ type: 'oauth-user', code })) as { token: string });
+  } catch (error) {
+    if ((error as { status?: number }).status === 400) {
+      throw new AppError(
+        'GITHUB_AUTHORIZATION_INVALID',
+        'GitHub did not accept this authorization code (used already, or expired): start the installation again',
+        { field: 'code', cause: error },
+      );
+    }
+    fromGithub(error);
+  }
+  try {
+    const user = makeClient({ auth: token }, settings);
+    for (let page = 1; page <= MAX_INSTALLATION_PAGES; page++) {
+      const { data } = await user.request('GET /user/installations', { per_page: 100, page });
+      if (data.installations.some((installation) => installation.id === installationId)) return true;
+      if (page * 100 >= data.total_count) break;
+    }
+    return false;
+  } catch (error) {
+    fromGithub(error);
+  } finally {
+    await appClient(settings)
+      .request('DELETE /applications/{client_id}/token', { client_id: settings.clientId, access_token: token })
+      .catch(() => {
+        // Revoking is a courtesy: the token expires on its own, and nothing here stored it.
+      });
   }
 }

@@ -51,6 +51,7 @@ export const githubInstallationsRouter = router({
         userId: ctx.caller.user.id,
         installationId: input.installationId,
         state: input.state,
+        code: input.code,
       }),
     ),
 

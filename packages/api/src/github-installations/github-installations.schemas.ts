@@ -22,6 +22,7 @@ export const BeginInstallDto = z.object({
 export const CompleteInstallInput = z.strictObject({
   installationId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   state: z.string().min(1).max(1024),
+  code: z.string().min(1).max(256).describe('The OAuth code GitHub’s install redirect carries'),
   setupAction: z.enum(['install', 'update']).optional(),
 });
 

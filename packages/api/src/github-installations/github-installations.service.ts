@@ -10,6 +10,7 @@ import {
   fetchRepositories,
   type GithubAppSettings,
   type GithubInstallationInfo,
+  userCanAccessInstallation,
 } from './github-app.ts';
 import { signInstallState, verifyInstallState } from './signatures.ts';
 
@@ -65,13 +66,22 @@ export async function beginInstall(
 }
 
 /**
- * Where GitHub's setup redirect ends: the state must be ours, unexpired, and name this organization
- * and this admin; GitHub must confirm the installation to the App's own credentials. Then it is
- * linked here, unless another organization linked it first. Linking it again updates it.
+ * Where GitHub's install redirect ends. The state must be ours, unexpired, and name this
+ * organization and this admin; the OAuth code must belong to a GitHub user who can access the
+ * installation (so an id guessed or copied from elsewhere links nothing); GitHub must confirm the
+ * installation to the App's own credentials. Then it is linked here, unless another organization
+ * linked it first. Linking it again updates it.
  */
 export async function completeInstall(
   em: EntityManager,
-  input: { audit: AuditScope; github?: GithubAppSettings; userId: string; installationId: number; state: string },
+  input: {
+    audit: AuditScope;
+    github?: GithubAppSettings;
+    userId: string;
+    installationId: number;
+    state: string;
+    code: string;
+  },
 ) {
   const settings = requireGithub(input.github);
   const { audit, installationId } = input;
@@ -83,6 +93,13 @@ export async function completeInstall(
       {
         field: 'state',
       },
+    );
+  }
+  if (!(await userCanAccessInstallation(settings, input.code, installationId))) {
+    throw new AppError(
+      'INSTALLATION_NOT_ACCESSIBLE',
+      'The GitHub user who authorized this cannot access that installation',
+      { field: 'installationId' },
     );
   }
   const info = await fetchInstallation(settings, installationId);
@@ -111,6 +128,17 @@ export async function completeInstall(
     await em.transactional((tx) => tx.flush());
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
+      // Lost a race: to another organization, or to a second completion of this same install.
+      const [owner] = await em.execute<{ organization_id: string | null }[]>(
+        'select github_installation_organization(?) as organization_id',
+        [installationId],
+      );
+      if (owner?.organization_id === audit.organizationId) {
+        throw new AppError('CONFLICT', 'A concurrent request linked this installation to this organization just now', {
+          field: 'installationId',
+          cause: error,
+        });
+      }
       throw new AppError('INSTALLATION_ALREADY_LINKED', 'This GitHub installation is linked to another organization', {
         field: 'installationId',
         cause: error,

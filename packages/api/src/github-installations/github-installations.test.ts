@@ -3,7 +3,15 @@ import { AuditEvent, GithubInstallation, Organization } from '@strictops/db';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { githubHandlers, githubSignature, installApp, newGithubWorld, TEST_GITHUB } from '../testing/github-api.ts';
+import {
+  githubHandlers,
+  githubSignature,
+  grantAccess,
+  installApp,
+  newGithubWorld,
+  oauthCode,
+  TEST_GITHUB,
+} from '../testing/github-api.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 import { INSTALL_STATE_TTL_MS, signInstallState, verifyWebhookSignature } from './signatures.ts';
 import { handleGithubWebhook } from './webhooks.ts';
@@ -29,14 +37,18 @@ async function adminOrganization(label: string, tier: 'FREE' | 'PROFESSIONAL' = 
   return { admin, call: api.call({ token: admin.token, organization: admin.organization.id }) };
 }
 
-/** The whole browser flow: begin, install on GitHub, come back with the installation id and state. */
+/**
+ * The whole browser flow: begin, install on GitHub as `<login>-owner`, come back with the
+ * installation id, the state and the OAuth code GitHub issued to that user.
+ */
 async function install(call: ReturnType<TestApi['call']>, login: string, repositories = 3) {
   const { installUrl, state } = await call.githubInstallations.beginInstall({});
   expect(installUrl).toBe(
     `https://github.com/apps/${TEST_GITHUB.slug}/installations/new?state=${encodeURIComponent(state)}`,
   );
   const installationId = installApp(world, login, repositories);
-  const linked = await call.githubInstallations.completeInstall({ installationId, state });
+  const code = oauthCode(world, `${login}-owner`);
+  const linked = await call.githubInstallations.completeInstall({ installationId, state, code });
   return { installationId, state, linked };
 }
 
@@ -129,13 +141,22 @@ describe('installing the GitHub App', () => {
 
   it('refuses a changed, expired, someone else’s or another organization’s state, and links nothing', async () => {
     const { admin, call } = await adminOrganization('gh-state');
-    const installationId = installApp(world, unique('state'));
+    const login = unique('state');
+    const installationId = installApp(world, login);
+    const code = oauthCode(world, `${login}-owner`);
     const { state } = await call.githubInstallations.beginInstall({});
     const tampered = `${state.slice(0, -2)}${state.endsWith('AA') ? 'BB' : 'AA'}`;
     await expectError(
-      call.githubInstallations.completeInstall({ installationId, state: tampered }),
+      call.githubInstallations.completeInstall({ installationId, state: tampered, code }),
       'INSTALL_STATE_INVALID',
     );
+    // Base64url decoding would skip a stray character; the state must be exactly as issued.
+    for (const mangled of [`${state}!`, `${state}.x`, state.replace('.', '..')]) {
+      await expectError(
+        call.githubInstallations.completeInstall({ installationId, state: mangled, code }),
+        'INSTALL_STATE_INVALID',
+      );
+    }
 
     const expired = signInstallState(
       TEST_GITHUB.privateKey,
@@ -143,51 +164,157 @@ describe('installing the GitHub App', () => {
       Date.now() - INSTALL_STATE_TTL_MS - 1000,
     ).state;
     await expectError(
-      call.githubInstallations.completeInstall({ installationId, state: expired }),
+      call.githubInstallations.completeInstall({ installationId, state: expired, code }),
       'INSTALL_STATE_EXPIRED',
     );
 
     const otherAdmin = await api.memberOf(admin.organization.id, 'strictops_admin', 'gh-other-admin');
     const asOther = api.call({ token: otherAdmin.token, organization: admin.organization.id });
-    await expectError(asOther.githubInstallations.completeInstall({ installationId, state }), 'INSTALL_STATE_INVALID');
-
-    const elsewhere = await adminOrganization('gh-elsewhere');
     await expectError(
-      elsewhere.call.githubInstallations.completeInstall({ installationId, state }),
+      asOther.githubInstallations.completeInstall({ installationId, state, code }),
       'INSTALL_STATE_INVALID',
     );
 
+    const elsewhere = await adminOrganization('gh-elsewhere');
     await expectError(
-      call.githubInstallations.completeInstall({ installationId: installationId + 1, state }),
-      'GITHUB_INSTALLATION_NOT_FOUND',
+      elsewhere.call.githubInstallations.completeInstall({ installationId, state, code }),
+      'INSTALL_STATE_INVALID',
     );
+    // None of the refusals got as far as GitHub: the code is still unused.
+    expect(world.codes.has(code)).toBe(true);
     expect((await call.githubInstallations.list({})).items).toEqual([]);
     expect((await elsewhere.call.githubInstallations.list({})).items).toEqual([]);
   });
 
+  it('links only an installation the authorizing GitHub user can access: a guessed id links nothing', async () => {
+    const victimLogin = unique('victim');
+    const victimInstallation = installApp(world, victimLogin);
+    // An admin of another organization installs the App on their own account, then swaps in the
+    // victim's installation id (not linked anywhere yet) on the way back.
+    const attacker = await adminOrganization('gh-attacker');
+    const attackerLogin = unique('attacker');
+    installApp(world, attackerLogin);
+    const { state } = await attacker.call.githubInstallations.beginInstall({});
+    const code = oauthCode(world, `${attackerLogin}-owner`);
+    await expectError(
+      attacker.call.githubInstallations.completeInstall({ installationId: victimInstallation, state, code }),
+      'INSTALLATION_NOT_ACCESSIBLE',
+    );
+    expect((await attacker.call.githubInstallations.list({})).items).toEqual([]);
+    // GitHub was asked for the user's installations, and the user's token was revoked after.
+    expect(world.calls).toContain('GET /user/installations?per_page=100&page=1');
+    expect(world.calls).toContain(`DELETE /applications/${TEST_GITHUB.clientId}/token`);
+    expect(world.userTokens.size).toBe(0);
+
+    // A code works once, as on GitHub: replaying the redirect links nothing either.
+    await expectError(
+      attacker.call.githubInstallations.completeInstall({ installationId: victimInstallation, state, code }),
+      'GITHUB_AUTHORIZATION_INVALID',
+    );
+    await expectError(
+      attacker.call.githubInstallations.completeInstall({ installationId: victimInstallation, state, code: 'made-up' }),
+      'GITHUB_AUTHORIZATION_INVALID',
+    );
+
+    // The victim's own admin links it without trouble.
+    const victim = await adminOrganization('gh-victim');
+    const own = await victim.call.githubInstallations.beginInstall({});
+    const linked = await victim.call.githubInstallations.completeInstall({
+      installationId: victimInstallation,
+      state: own.state,
+      code: oauthCode(world, `${victimLogin}-owner`),
+    });
+    expect(linked.accountLogin).toBe(victimLogin);
+  });
+
+  it('finds the installation on any page of the user’s installations', async () => {
+    const { call } = await adminOrganization('gh-many');
+    const user = unique('busy-user');
+    for (let i = 0; i < 130; i++) grantAccess(world, user, installApp(world, unique('other'), 0));
+    const installationId = installApp(world, unique('wanted'), 1, user);
+    const { state } = await call.githubInstallations.beginInstall({});
+    const linked = await call.githubInstallations.completeInstall({
+      installationId,
+      state,
+      code: oauthCode(world, user),
+    });
+    expect(linked.installationId).toBe(installationId);
+    expect(world.calls).toContain('GET /user/installations?per_page=100&page=2');
+  });
+
+  it('answers GitHub being down while checking the user as GITHUB_UNAVAILABLE, and links nothing', async () => {
+    const { call } = await adminOrganization('gh-down');
+    const login = unique('down');
+    const installationId = installApp(world, login);
+    const { state } = await call.githubInstallations.beginInstall({});
+    github.use(http.get('https://api.github.com/user/installations', () => HttpResponse.json({}, { status: 503 })));
+    await expectError(
+      call.githubInstallations.completeInstall({ installationId, state, code: oauthCode(world, `${login}-owner`) }),
+      'GITHUB_UNAVAILABLE',
+    );
+    expect((await call.githubInstallations.list({})).items).toEqual([]);
+  });
+
   it('refuses an installation another organization linked, and relinks one of its own as an update', async () => {
     const first = await adminOrganization('gh-first');
-    const { installationId, linked } = await install(first.call, unique('shared'));
+    const login = unique('shared');
+    const { installationId, linked } = await install(first.call, login);
+    // A second StrictOps organization whose admin can access the same GitHub account.
     const second = await adminOrganization('gh-second');
     const { state } = await second.call.githubInstallations.beginInstall({});
     await expectError(
-      second.call.githubInstallations.completeInstall({ installationId, state }),
+      second.call.githubInstallations.completeInstall({
+        installationId,
+        state,
+        code: oauthCode(world, `${login}-owner`),
+      }),
       'INSTALLATION_ALREADY_LINKED',
     );
     expect((await second.call.githubInstallations.list({})).items).toEqual([]);
 
     const again = await first.call.githubInstallations.beginInstall({});
-    const relinked = await first.call.githubInstallations.completeInstall({ installationId, state: again.state });
+    const relinked = await first.call.githubInstallations.completeInstall({
+      installationId,
+      state: again.state,
+      code: oauthCode(world, `${login}-owner`),
+    });
     expect(relinked.id).toBe(linked.id);
     expect((await first.call.githubInstallations.list({})).items).toHaveLength(1);
+  });
+
+  it('links once when the same install completes twice at the same moment', async () => {
+    const { call } = await adminOrganization('gh-race');
+    const login = unique('race');
+    const installationId = installApp(world, login);
+    const attempts = await Promise.allSettled(
+      [0, 1].map(async () => {
+        const { state } = await call.githubInstallations.beginInstall({});
+        return call.githubInstallations.completeInstall({
+          installationId,
+          state,
+          code: oauthCode(world, `${login}-owner`),
+        });
+      }),
+    );
+    // Both succeed (the second saw the first and updated it) or the loser gets a plain CONFLICT;
+    // never the other-organization refusal, never a 500.
+    for (const attempt of attempts) {
+      if (attempt.status === 'rejected') await expectError(Promise.reject(attempt.reason), 'CONFLICT');
+    }
+    expect(attempts.some((a) => a.status === 'fulfilled')).toBe(true);
+    expect((await call.githubInstallations.list({})).items).toHaveLength(1);
   });
 
   it('holds FREE to one installation', async () => {
     const { call } = await adminOrganization('gh-free', 'FREE');
     await install(call, unique('free-one'));
     const { state } = await call.githubInstallations.beginInstall({});
-    const installationId = installApp(world, unique('free-two'));
-    await expectError(call.githubInstallations.completeInstall({ installationId, state }), 'LIMIT_REACHED');
+    const login = unique('free-two');
+    const installationId = installApp(world, login);
+    await expectError(
+      call.githubInstallations.completeInstall({ installationId, state, code: oauthCode(world, `${login}-owner`) }),
+      'LIMIT_REACHED',
+    );
     expect((await call.githubInstallations.list({})).items).toHaveLength(1);
   });
 

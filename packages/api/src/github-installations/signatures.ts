@@ -50,10 +50,13 @@ export function peekInstallState(state: string): string | null {
 }
 
 export function verifyInstallState(privateKey: string, state: string, now = Date.now()): InstallState {
-  const [body = '', mac = ''] = state.split('.');
-  const expected = createHmac('sha256', stateKey(privateKey)).update(body).digest();
-  const given = Buffer.from(mac, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  const parts = state.split('.');
+  const [body = '', mac = ''] = parts;
+  // Compared as text, not as decoded bytes: base64url decoding skips stray characters, and a state
+  // is accepted only exactly as it was issued.
+  const expected = Buffer.from(createHmac('sha256', stateKey(privateKey)).update(body).digest('base64url'));
+  const given = Buffer.from(mac);
+  if (parts.length !== 2 || given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new AppError('INSTALL_STATE_INVALID', 'This install link was not made by StrictOps or was changed', {
       field: 'state',
     });

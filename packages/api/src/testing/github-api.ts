@@ -7,6 +7,7 @@ import type {
 } from '../github-installations/github-app.ts';
 
 const API = 'https://api.github.com';
+const WEB = 'https://github.com';
 
 // The test App's key pair: the server signs JWTs with the private key, the stand-in checks them
 // with the public one, as GitHub does.
@@ -21,13 +22,25 @@ export const TEST_GITHUB: GithubAppSettings = {
   slug: 'strictops-test',
   privateKey: keys.privateKey,
   webhookSecret: 'test-webhook-secret',
+  clientId: 'Iv23liTestClient0000',
+  clientSecret: 'test-client-secret-0123456789abcdef01234567',
 };
 
-/** What the stand-in GitHub knows: the App's installations, their repositories, tokens it issued. */
+/**
+ * What the stand-in GitHub knows: the App's installations, their repositories, which GitHub users
+ * can access which installation, and the codes and tokens it issued.
+ */
 export type GithubWorld = {
   installations: Map<number, GithubInstallationInfo>;
   repositories: Map<number, GithubRepository[]>;
+  /** Installation tokens, to their installation. */
   tokens: Map<string, number>;
+  /** GitHub user login, to the installations that user can access. */
+  access: Map<string, Set<number>>;
+  /** Unused OAuth codes, to the user they identify. */
+  codes: Map<string, string>;
+  /** User access tokens, to their user. */
+  userTokens: Map<string, string>;
   /** Every request, as `METHOD path`, in order. */
   calls: string[];
 };
@@ -36,12 +49,32 @@ export const newGithubWorld = (): GithubWorld => ({
   installations: new Map(),
   repositories: new Map(),
   tokens: new Map(),
+  access: new Map(),
+  codes: new Map(),
+  userTokens: new Map(),
   calls: [],
 });
 
+/** Lets a GitHub user access an installation, as membership of the account it is installed on does. */
+export function grantAccess(world: GithubWorld, user: string, installationId: number) {
+  const installations = world.access.get(user) ?? new Set<number>();
+  installations.add(installationId);
+  world.access.set(user, installations);
+}
+
+/** The OAuth code GitHub's install redirect hands the user's browser: single use, as GitHub's. */
+export function oauthCode(world: GithubWorld, user: string) {
+  const code = randomBytes(10).toString('hex');
+  world.codes.set(code, user);
+  return code;
+}
+
 let nextId = 70_000_000;
-/** Installs the App on a new account in the stand-in world, as a customer would on github.com. */
-export function installApp(world: GithubWorld, login: string, repositoryCount = 3) {
+/**
+ * Installs the App on a new account in the stand-in world, as a customer would on github.com; the
+ * installing user (by default one named after the account) can access it.
+ */
+export function installApp(world: GithubWorld, login: string, repositoryCount = 3, installer = `${login}-owner`) {
   const id = nextId++ + Math.floor(Math.random() * 1000) * 1000;
   world.installations.set(id, {
     id,
@@ -61,6 +94,7 @@ export function installApp(world: GithubWorld, login: string, repositoryCount = 
       html_url: `https://github.com/${login}/repo-${i}`,
     })),
   );
+  grantAccess(world, installer, id);
   return id;
 }
 
@@ -75,6 +109,13 @@ function isAppJwt(authorization: string | null) {
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss: unknown; exp: number };
   return String(claims.iss) === TEST_GITHUB.appId && claims.exp * 1000 > Date.now();
 }
+
+const bearer = (authorization: string | null) => /^(?:token|bearer) (.+)$/i.exec(authorization ?? '')?.[1] ?? '';
+
+/** True for HTTP basic credentials of the test App's OAuth client. */
+const isClientBasic = (authorization: string | null) =>
+  authorization?.replace(/^basic /i, '') ===
+  Buffer.from(`${TEST_GITHUB.clientId}:${TEST_GITHUB.clientSecret}`).toString('base64');
 
 const unauthorized = () => HttpResponse.json({ message: 'A JSON web token could not be decoded' }, { status: 401 });
 const notFound = () => HttpResponse.json({ message: 'Not Found' }, { status: 404 });
@@ -108,8 +149,7 @@ export function githubHandlers(world: GithubWorld) {
     http.get(`${API}/installation/repositories`, ({ request }) => {
       const url = new URL(request.url);
       world.calls.push(`GET /installation/repositories${url.search}`);
-      const [, token] = /^(?:token|bearer) (.+)$/i.exec(request.headers.get('authorization') ?? '') ?? [];
-      const id = world.tokens.get(token ?? '');
+      const id = world.tokens.get(bearer(request.headers.get('authorization')));
       if (id === undefined) return HttpResponse.json({ message: 'Bad credentials' }, { status: 401 });
       const all = world.repositories.get(id) ?? [];
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
@@ -123,6 +163,51 @@ export function githubHandlers(world: GithubWorld) {
       world.calls.push(`DELETE /app/installations/${params.id}`);
       if (!isAppJwt(request.headers.get('authorization'))) return unauthorized();
       return world.installations.delete(Number(params.id)) ? new HttpResponse(null, { status: 204 }) : notFound();
+    }),
+    // The web flow's code exchange: GitHub answers 200 with an `error` field when the code is bad.
+    http.post(`${WEB}/login/oauth/access_token`, async ({ request }) => {
+      world.calls.push('POST /login/oauth/access_token');
+      const body = (await request.json()) as { client_id?: string; client_secret?: string; code?: string };
+      if (body.client_id !== TEST_GITHUB.clientId || body.client_secret !== TEST_GITHUB.clientSecret) {
+        return HttpResponse.json({
+          error: 'incorrect_client_credentials',
+          error_description: 'The client_id and/or client_secret passed are incorrect.',
+          error_uri: 'https://docs.github.com',
+        });
+      }
+      const user = world.codes.get(body.code ?? '');
+      if (!user) {
+        return HttpResponse.json({
+          error: 'bad_verification_code',
+          error_description: 'The code passed is incorrect or expired.',
+          error_uri: 'https://docs.github.com',
+        });
+      }
+      world.codes.delete(body.code ?? '');
+      const token = `ghu_${randomBytes(18).toString('hex')}`;
+      world.userTokens.set(token, user);
+      return HttpResponse.json({ access_token: token, token_type: 'bearer', scope: '', expires_in: 28800 });
+    }),
+    http.get(`${API}/user/installations`, ({ request }) => {
+      const url = new URL(request.url);
+      world.calls.push(`GET /user/installations${url.search}`);
+      const user = world.userTokens.get(bearer(request.headers.get('authorization')));
+      if (!user) return HttpResponse.json({ message: 'Bad credentials' }, { status: 401 });
+      const visible = [...(world.access.get(user) ?? [])].flatMap((id) => world.installations.get(id) ?? []);
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      return HttpResponse.json({
+        total_count: visible.length,
+        installations: visible.slice((page - 1) * perPage, page * perPage),
+      });
+    }),
+    http.delete(`${API}/applications/:clientId/token`, async ({ request, params }) => {
+      world.calls.push(`DELETE /applications/${params.clientId}/token`);
+      if (params.clientId !== TEST_GITHUB.clientId || !isClientBasic(request.headers.get('authorization'))) {
+        return HttpResponse.json({ message: 'Requires authentication' }, { status: 401 });
+      }
+      const { access_token } = (await request.json()) as { access_token?: string };
+      return world.userTokens.delete(access_token ?? '') ? new HttpResponse(null, { status: 204 }) : notFound();
     }),
   ];
 }
