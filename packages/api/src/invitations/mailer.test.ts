@@ -94,6 +94,24 @@ describe('mailer', () => {
     await expect(mailer.sendInvitation(message)).rejects.toThrow();
   });
 
+  it('gives up on a relay that accepts the connection and never answers', async () => {
+    const silent = createServer(() => {
+      // Accepts and says nothing: no greeting ever comes.
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const { port: silentPort } = silent.address() as AddressInfo;
+      const mailer = await createMailer({
+        smtpUrl: `smtp://127.0.0.1:${silentPort}?greetingTimeout=300`,
+        publicUrl: 'https://app.example.com',
+      });
+      await expect(mailer.sendInvitation(message)).rejects.toThrow(/greeting/i);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('without SMTP_URL logs the message and keeps it in the outbox', async () => {
     const logged: unknown[] = [];
     const mailer = createMemoryMailer({

@@ -95,10 +95,17 @@ export function createMemoryMailer(config: Omit<MailerConfig, 'smtpUrl'>): Maile
   };
 }
 
+/**
+ * How long SMTP may take, in milliseconds: mail is sent inside requests (invitations, test alerts)
+ * and by the alert dispatcher, none of which may hang on a relay that stopped answering.
+ * nodemailer's own defaults are minutes. `SMTP_URL` query parameters (`?socketTimeout=60000`) win.
+ */
+export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
 /** Sends through SMTP with nodemailer. */
 export async function createSmtpMailer(config: MailerConfig & { smtpUrl: string }): Promise<Mailer> {
   const { createTransport } = await import('nodemailer');
-  const transport = createTransport(config.smtpUrl);
+  const transport = createTransport({ ...SMTP_TIMEOUTS, url: config.smtpUrl });
   const from = config.from ?? DEFAULT_FROM;
   return {
     async send(mail) {
