@@ -146,6 +146,49 @@ describe('hash chain', () => {
   );
 });
 
+describe('lock conflicts', () => {
+  it.skipIf(inject('embeddedDatabase'))(
+    'a request chosen as a deadlock victim gets CONFLICT and changes nothing (real PostgreSQL only)',
+    async () => {
+      const user = await api.signUp('deadlock-victim');
+      const call = api.call({ token: user.token });
+      const { channel } = await call.alertChannels.create({ name: 'victim', type: 'email', target: 'v@example.com' });
+      const eventsBefore = await api.inOrganization(user.organization.id, (em) => em.count(AuditEvent, {}));
+      // Waiting for this organization's audit chain lock: the request has locked the row by then.
+      const waitsForTheChain = async () => {
+        const [row] = await api.orm.em.fork().execute<{ n: number }[]>(
+          `select count(*)::int as n
+             from pg_locks l, (select hashtextextended('audit:' || ?, 0) as k) key
+            where l.locktype = 'advisory' and not l.granted and l.objsubid = 1
+              and l.classid::bigint = (key.k >> 32) & 4294967295 and l.objid::bigint = key.k & 4294967295`,
+          [user.organization.id],
+        );
+        return (row?.n ?? 0) > 0;
+      };
+      let victim: Promise<unknown> | undefined;
+      const rolledBack = new Error('roll back the blocker');
+      // A blocker that holds the organization's audit chain lock, waits for the request to lock the
+      // channel's row and then wait for the chain, then asks for that row itself: a lock cycle.
+      await api
+        .inOrganization(user.organization.id, async (em) => {
+          await em.execute(`select pg_advisory_xact_lock(hashtextextended('audit:' || ?, 0))`, [user.organization.id]);
+          victim = call.alertChannels.update({ id: channel.id, enabled: false });
+          victim.catch(() => {}); // awaited below, once the blocker is gone
+          for (let i = 0; i < 100 && !(await waitsForTheChain()); i++) await new Promise((r) => setTimeout(r, 20));
+          await em.execute(`update alert_channel set name = 'blocker' where id = ?`, [channel.id]);
+          throw rolledBack;
+        })
+        .catch((error: unknown) => {
+          if (error !== rolledBack) throw error;
+        });
+      await expectError(victim as Promise<never>, 'CONFLICT');
+      const [after] = (await call.alertChannels.list({})).items;
+      expect(after).toMatchObject({ name: 'victim', enabled: true });
+      expect(await api.inOrganization(user.organization.id, (em) => em.count(AuditEvent, {}))).toBe(eventsBefore);
+    },
+  );
+});
+
 describe('auditEvents.list', () => {
   it('pages newest first and filters by action, actor and target', async () => {
     const user = await api.signUp('lister');

@@ -1,3 +1,4 @@
+import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { enterOrganization, TENANT_FILTER, USER_SETTING } from '@strictops/db';
 import { markTokenUsed } from '../api-tokens/api-tokens.service.ts';
@@ -24,8 +25,20 @@ export const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
   };
   const result = await next({ ctx: { ...dependencies, origin, em: dependencies.orm.em.fork() as EntityManager } });
   if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  if (!result.ok && isLockConflict(result.error.cause)) {
+    // The database chose this request to break a lock cycle with another one (its transaction has
+    // rolled back whole): a conflict the caller can retry, not a server fault.
+    throw toTRPCError(
+      new AppError('CONFLICT', 'A concurrent change to the same data got in the way: nothing was changed, try again', {
+        cause: result.error.cause,
+      }),
+    );
+  }
   return result;
 });
+
+const isLockConflict = (error: unknown) =>
+  error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
 
 /** The class a procedure's calls are counted under: its meta's, else `read` for queries and `write` for mutations. */
 export function rateClassOf(type: string, meta: ProcedureMeta | undefined): RateClass | undefined {
