@@ -185,6 +185,34 @@ export function recordAttempt(delivery: AlertDelivery, result: DeliveryResult, a
  * Sends a test alert now, through the same code as real ones, and reports the outcome: a status
  * code or a reason, never what the remote answered in its body. The try joins the delivery log.
  */
+/**
+ * A test send waits on an endpoint the organization chose while its request holds a database
+ * connection, so a deliberately slow endpoint could otherwise tie up the pool for everyone. This
+ * many run at once, per organization and per server process (the pool is per process too); more
+ * are refused at once with `ALERT_TEST_BUSY`.
+ */
+export const TEST_SENDS_AT_ONCE = { perOrganization: 2, perProcess: 4 };
+const testSendsInFlight = { total: 0, byOrganization: new Map<string, number>() };
+
+async function inTestSendSlot<T>(organizationId: string, send: () => Promise<T>): Promise<T> {
+  const mine = testSendsInFlight.byOrganization.get(organizationId) ?? 0;
+  if (mine >= TEST_SENDS_AT_ONCE.perOrganization || testSendsInFlight.total >= TEST_SENDS_AT_ONCE.perProcess) {
+    throw new AppError('ALERT_TEST_BUSY', 'Other test alerts are still being sent: try again in a few seconds', {
+      details: { retryAfterSeconds: 5 },
+    });
+  }
+  testSendsInFlight.total++;
+  testSendsInFlight.byOrganization.set(organizationId, mine + 1);
+  try {
+    return await send();
+  } finally {
+    testSendsInFlight.total--;
+    const left = (testSendsInFlight.byOrganization.get(organizationId) ?? 1) - 1;
+    if (left > 0) testSendsInFlight.byOrganization.set(organizationId, left);
+    else testSendsInFlight.byOrganization.delete(organizationId);
+  }
+}
+
 export async function testAlertChannel(
   em: EntityManager,
   { audit, id, mailer }: { audit: AuditScope; id: string; mailer: Mailer },
@@ -202,10 +230,8 @@ export async function testAlertChannel(
   });
   const alert = describeAlert(delivery.id, delivery.event, delivery.payload, now);
   const started = performance.now();
-  const result = await deliverAlert(
-    { type: channel.type, target: channel.target, secret: channel.secret ?? null },
-    alert,
-    mailer,
+  const result = await inTestSendSlot(audit.organizationId, () =>
+    deliverAlert({ type: channel.type, target: channel.target, secret: channel.secret ?? null }, alert, mailer),
   );
   recordAttempt(delivery, result, now, performance.now() - started);
   delivery.status = result.ok ? 'delivered' : 'failed';

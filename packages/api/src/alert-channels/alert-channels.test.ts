@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import { AlertDelivery, AuditEvent, Deployment, Organization } from '@strictops/db';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { transition } from '../deployments/deployments.service.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
+import { TEST_SENDS_AT_ONCE } from './alert-channels.service.ts';
 import { createAlertDispatcher, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
 import { PAGERDUTY_EVENTS_URL } from './notifications.ts';
 
@@ -191,6 +192,48 @@ describe('test alerts', () => {
       { event: 'alert.test', status: 'delivered', attemptCount: 1, attempts: [{ statusCode: 200 }] },
     ]);
   });
+
+  it.skipIf(inject('embeddedDatabase'))(
+    'runs only a few test sends at once, so a slow endpoint cannot hold database connections (real PostgreSQL only)',
+    async () => {
+      const { call } = await adminOrganization('test-busy');
+      const { channel } = await call.alertChannels.create({ name: 'Slow', type: 'webhook', target: WEBHOOK_URL });
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let arrived = 0;
+      endpoints.use(
+        http.post(WEBHOOK_URL, async () => {
+          arrived++;
+          await held;
+          return HttpResponse.text('ok');
+        }),
+      );
+      const slow = Array.from({ length: TEST_SENDS_AT_ONCE.perOrganization }, () =>
+        call.alertChannels.test({ id: channel.id }),
+      );
+      await vi.waitFor(() => expect(arrived).toBe(TEST_SENDS_AT_ONCE.perOrganization));
+      await expectError(call.alertChannels.test({ id: channel.id }), 'ALERT_TEST_BUSY');
+      // Other organizations still have room, up to the server's own limit.
+      const others = await Promise.all(
+        Array.from({ length: TEST_SENDS_AT_ONCE.perProcess - TEST_SENDS_AT_ONCE.perOrganization + 1 }, async (_, i) => {
+          const other = await adminOrganization(`test-busy-other-${i}`);
+          const created = await other.call.alertChannels.create({ name: 'Slow', type: 'webhook', target: WEBHOOK_URL });
+          return { call: other.call, id: created.channel.id };
+        }),
+      );
+      const room = others.slice(0, -1).map((o) => o.call.alertChannels.test({ id: o.id }));
+      await vi.waitFor(() => expect(arrived).toBe(TEST_SENDS_AT_ONCE.perProcess));
+      const last = others.at(-1) as (typeof others)[number];
+      await expectError(last.call.alertChannels.test({ id: last.id }), 'ALERT_TEST_BUSY');
+
+      release();
+      for (const result of await Promise.all([...slow, ...room])) expect(result.ok).toBe(true);
+      // Slots are given back: the next send goes through.
+      expect((await call.alertChannels.test({ id: channel.id })).ok).toBe(true);
+    },
+  );
 
   it('reports a failure by status code, never the remote’s body', async () => {
     const { call } = await adminOrganization('test-failure');
