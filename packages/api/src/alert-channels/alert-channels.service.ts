@@ -1,10 +1,10 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type AlertAttempt, AlertChannel, type AlertChannelType, AlertDelivery } from '@strictops/db';
 import { z } from 'zod';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
+import { flushOrDuplicate } from '../flush.ts';
 import type { Mailer } from '../invitations/mailer.ts';
 import { toPage } from '../pagination.ts';
 import { type AlertEvent, deliverAlert, describeAlert, newSigningSecret } from './notifications.ts';
@@ -82,20 +82,16 @@ export async function loadChannel(em: EntityManager, id: string, options: { with
   return channel;
 }
 
-/** Flushes in a savepoint so that a duplicate name is a clear error, not a failed transaction. */
-async function flushNamed(em: EntityManager) {
-  try {
-    await em.transactional((tx) => tx.flush());
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      throw new AppError('CHANNEL_NAME_TAKEN', 'This organization has an alert channel with this name', {
+/** A duplicate name is a clear error, not a failed transaction. */
+const flushNamed = (em: EntityManager) =>
+  flushOrDuplicate(
+    em,
+    (cause) =>
+      new AppError('CHANNEL_NAME_TAKEN', 'This organization has an alert channel with this name', {
         field: 'name',
-        cause: error,
-      });
-    }
-    throw error;
-  }
-}
+        cause,
+      }),
+  );
 
 export async function createAlertChannel(
   em: EntityManager,

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AwsConnection, Project } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
+import { flushOrDuplicate } from '../flush.ts';
 import type { AwsSettings } from '../trpc/context.ts';
 
 export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
@@ -141,17 +141,14 @@ export async function verifyAwsConnection(
   connection.status = failure ? 'failed' : 'verified';
   connection.failureReason = failure;
   connection.verifiedAt = failure ? null : new Date();
-  try {
-    await em.transactional((tx) => tx.flush());
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      throw new AppError('ROLE_ALREADY_CONNECTED', 'This role is connected to another organization already', {
+  await flushOrDuplicate(
+    em,
+    (cause) =>
+      new AppError('ROLE_ALREADY_CONNECTED', 'This role is connected to another organization already', {
         field: 'roleArn',
-        cause: error,
-      });
-    }
-    throw error;
-  }
+        cause,
+      }),
+  );
   await recordAuditEvent(em, audit, {
     action: failure ? 'aws_connection.verification_failed' : 'aws_connection.verified',
     target: { type: 'aws_connection', id, display: connection.name },

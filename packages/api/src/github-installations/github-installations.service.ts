@@ -1,9 +1,9 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GithubInstallation } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
+import { flushOrDuplicate } from '../flush.ts';
 import {
   deleteInstallation,
   fetchInstallation,
@@ -124,28 +124,22 @@ export async function completeInstall(
     permissions: info.permissions ?? {},
   });
   applyInstallationInfo(installation, info);
-  try {
-    await em.transactional((tx) => tx.flush());
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      // Lost a race: to another organization, or to a second completion of this same install.
-      const [owner] = await em.execute<{ organization_id: string | null }[]>(
-        'select github_installation_organization(?) as organization_id',
-        [installationId],
-      );
-      if (owner?.organization_id === audit.organizationId) {
-        throw new AppError('CONFLICT', 'A concurrent request linked this installation to this organization just now', {
+  await flushOrDuplicate(em, async (cause) => {
+    // Lost a race: to another organization, or to a second completion of this same install.
+    const [owner] = await em.execute<{ organization_id: string | null }[]>(
+      'select github_installation_organization(?) as organization_id',
+      [installationId],
+    );
+    return owner?.organization_id === audit.organizationId
+      ? new AppError('CONFLICT', 'A concurrent request linked this installation to this organization just now', {
           field: 'installationId',
-          cause: error,
+          cause,
+        })
+      : new AppError('INSTALLATION_ALREADY_LINKED', 'This GitHub installation is linked to another organization', {
+          field: 'installationId',
+          cause,
         });
-      }
-      throw new AppError('INSTALLATION_ALREADY_LINKED', 'This GitHub installation is linked to another organization', {
-        field: 'installationId',
-        cause: error,
-      });
-    }
-    throw error;
-  }
+  });
   await recordAuditEvent(em, audit, {
     action: 'github_installation.connected',
     target: { type: 'github_installation', id: installation.id, display: info.account.login },

@@ -1,9 +1,9 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, Environment } from '@strictops/db';
 import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
+import { flushOrDuplicate } from '../flush.ts';
 import { loadProject } from './projects.service.ts';
 
 const view = (e: Environment) => ({
@@ -44,12 +44,7 @@ export async function createEnvironment(
     name,
     protected: isProtected,
   });
-  try {
-    await em.transactional((tx) => tx.flush());
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw nameTaken(name, error);
-    throw error;
-  }
+  await flushOrDuplicate(em, (error) => nameTaken(name, error));
   await recordAuditEvent(em, audit, {
     action: 'environment.created',
     target: { type: 'environment', id: environment.id, display: `${project.slug}/${name}` },
@@ -71,12 +66,7 @@ export async function updateEnvironment(
   const changes = diff({ name: environment.name, protected: environment.protected }, { name, protected: isProtected });
   if (name !== undefined) environment.name = name;
   if (isProtected !== undefined) environment.protected = isProtected;
-  try {
-    await em.transactional((tx) => tx.flush());
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw nameTaken(name ?? '', error);
-    throw error;
-  }
+  await flushOrDuplicate(em, (error) => nameTaken(name ?? '', error));
   if (changes) {
     await recordAuditEvent(em, audit, {
       action: 'environment.updated',

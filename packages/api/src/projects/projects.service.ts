@@ -1,10 +1,10 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, Environment, Project } from '@strictops/db';
 import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertLinkable } from '../aws-connections/aws-connections.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
+import { flushOrDuplicate } from '../flush.ts';
 import { randomSuffix, slugFromName } from '../organizations/organizations.service.ts';
 import { afterCursor, pageQuery, toPage } from '../pagination.ts';
 
@@ -98,12 +98,7 @@ export async function createProject(
   for (const environment of DEFAULT_ENVIRONMENTS) {
     em.create(Environment, { organization: audit.organizationId, project, ...environment });
   }
-  try {
-    await em.transactional((tx) => tx.flush());
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw slugTaken(candidate, error);
-    throw error;
-  }
+  await flushOrDuplicate(em, (error) => slugTaken(candidate, error));
   await recordAuditEvent(em, audit, {
     action: 'project.created',
     target: { type: 'project', id: project.id, display: name },
@@ -141,12 +136,7 @@ export async function updateProject(
   if (name !== undefined) project.name = name;
   if (slug !== undefined) project.slug = slug;
   if (awsConnectionId !== undefined) project.awsConnectionId = awsConnectionId;
-  try {
-    await em.transactional((tx) => tx.flush());
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw slugTaken(slug ?? '', error);
-    throw error;
-  }
+  await flushOrDuplicate(em, (error) => slugTaken(slug ?? '', error));
   if (changes)
     await recordAuditEvent(em, audit, {
       action: 'project.updated',
