@@ -55,7 +55,7 @@ export function contextFromRequest(
 
 /** The context factory and error log shared by the tRPC and the REST handlers. */
 export function procedureHandlerOptions(
-  app: { log: { error(fields: object, message: string): void } },
+  app: { log: { error(fields: object, message: string): void; warn(fields: object, message: string): void } },
   dependencies: ApiDependencies,
   config: Pick<ServerConfig, 'secureCookies'>,
 ) {
@@ -65,6 +65,10 @@ export function procedureHandlerOptions(
     onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      // A service we depend on (GitHub, AWS, the mail relay) failed or refused us: the caller got a
+      // 502 with the reason, and the operator needs to see it too (a rotated secret looks like this).
+      else if (error.code === 'BAD_GATEWAY')
+        app.log.warn({ reason: (error.cause as Error | undefined)?.message, path }, 'upstream failed');
     },
   };
 }

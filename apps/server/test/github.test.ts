@@ -107,6 +107,19 @@ describe('GET /integrations/github/setup', () => {
     expect(listed.json().items).toEqual([]);
   });
 
+  it('answers an installer who declined to authorize StrictOps with GITHUB_AUTHORIZATION_DENIED', async () => {
+    const { admin, state, installationId } = await begunInstall('setup-declined');
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/integrations/github/setup?error=access_denied&error_description=denied&installation_id=${installationId}&state=${encodeURIComponent(state)}`,
+      cookies: { strictops_session: admin.cookie?.value ?? '' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().data).toMatchObject({ errorCode: 'GITHUB_AUTHORIZATION_DENIED', field: 'code' });
+    const listed = await t.app.inject({ method: 'GET', url: '/github-installations', headers: bearer(admin.token) });
+    expect(listed.json().items).toEqual([]);
+  });
+
   it('answers a configuration change made on GitHub without linking anything', async () => {
     const { admin, installationId, code } = await begunInstall('setup-update');
     const response = await t.app.inject({

@@ -1,5 +1,6 @@
 import {
   type ApiDependencies,
+  AppError,
   appRouter,
   createCallerFactory,
   handleGithubWebhook,
@@ -49,6 +50,17 @@ export async function githubPlugin(
     // A change made on GitHub (repositories added or removed): no install link started it, so no
     // state says whose it is, and the webhooks have already brought the change here.
     if (query.setup_action === 'update' && !query.state) return finish(reply, { status: 'updated' });
+    // The installer declined to authorize StrictOps on GitHub's consent page: nothing to link.
+    if (query.error) {
+      const declined = new AppError(
+        'GITHUB_AUTHORIZATION_DENIED',
+        'StrictOps was not authorized on GitHub, so the installation could not be confirmed: install again and authorize',
+        { field: 'code' },
+      );
+      return config.appUrl
+        ? finish(reply, { status: 'error', error: declined.code })
+        : sendCallFailure(request, reply, declined);
+    }
     const state = query.state ?? '';
     const context = contextFromRequest(dependencies, config, request, reply);
     // The state names the organization; the procedure checks it (MAC, expiry, this admin) before use.

@@ -26,7 +26,7 @@ export type GithubAppSettings = {
 
 export type GithubInstallationInfo = {
   id: number;
-  account: { login: string; type: string };
+  account: { login: string; id: number; type: string };
   repository_selection: string;
   permissions: Record<string, string>;
   suspended_at: string | null;
@@ -130,39 +130,82 @@ export async function deleteInstallation(settings: GithubAppSettings, installati
   }
 }
 
-/** GitHub lists at most 100 installations a page; a user reaching more than this many is not a real case. */
-const MAX_INSTALLATION_PAGES = 10;
+/** What the installing GitHub user may do with the account the App is installed on. */
+export type InstallerStanding = 'controls' | 'does-not-control';
+
+/**
+ * Exchanges the OAuth `code` of GitHub's install redirect for the installing user's token
+ * (the web flow, at `webUrl`: the code and the client secret go to GitHub's login host only).
+ * Only a code GitHub refuses is the caller's fault; anything else GitHub says (wrong client
+ * credentials among it) is a server problem. No error keeps the request, which holds the secret.
+ */
+async function exchangeCode(settings: GithubAppSettings, code: string): Promise<string> {
+  let data: { access_token?: string; error?: string };
+  try {
+    ({ data } = await makeClient({}, settings).request('POST /login/oauth/access_token', {
+      baseUrl: settings.webUrl ?? 'https://github.com',
+      headers: { accept: 'application/json' },
+      client_id: settings.clientId,
+      client_secret: settings.clientSecret,
+      code,
+    }));
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    throw new AppError(
+      'GITHUB_UNAVAILABLE',
+      `GitHub did not answer the code exchange${status ? ` (HTTP ${status})` : ''}`,
+    );
+  }
+  if (data.error === 'bad_verification_code') {
+    throw new AppError(
+      'GITHUB_AUTHORIZATION_INVALID',
+      'GitHub did not accept this authorization code (used already, or expired): start the installation again',
+      { field: 'code' },
+    );
+  }
+  if (!data.access_token) {
+    throw new AppError('GITHUB_UNAVAILABLE', `GitHub refused the code exchange (${data.error ?? 'no token'})`);
+  }
+  return data.access_token;
+}
 
 /**
  * Whether the GitHub user who completed the install (identified by the OAuth `code` GitHub's
- * redirect carries) can access the installation: the proof that the installation is theirs to
- * link, which the installation id alone is not. The user's token is used for this one question
- * and revoked at once: StrictOps keeps no access on behalf of people.
+ * redirect carries) controls the account the App is installed on: that user account itself, or an
+ * owner (`admin`) of that organization. Being able to see the installation is not enough: a
+ * collaborator with read access to one repository can, and must not be able to hand every
+ * repository of the account to their own StrictOps organization. The user's token is used for
+ * these questions only and revoked at once: StrictOps keeps no access on behalf of people.
  */
-export async function userCanAccessInstallation(settings: GithubAppSettings, code: string, installationId: number) {
-  let token: string;
-  try {
-    ({ token } = (await appClient(settings).auth({ type: 'oauth-user', code })) as { token: string });
-  } catch (error) {
-    if ((error as { status?: number }).status === 400) {
-      throw new AppError(
-        'GITHUB_AUTHORIZATION_INVALID',
-        'GitHub did not accept this authorization code (used already, or expired): start the installation again',
-        { field: 'code', cause: error },
-      );
-    }
-    fromGithub(error);
-  }
+export async function installerStanding(
+  settings: GithubAppSettings,
+  code: string,
+  installation: GithubInstallationInfo,
+): Promise<InstallerStanding> {
+  const token = await exchangeCode(settings, code);
   try {
     const user = makeClient({ auth: token }, settings);
-    for (let page = 1; page <= MAX_INSTALLATION_PAGES; page++) {
-      const { data } = await user.request('GET /user/installations', { per_page: 100, page });
-      if (data.installations.some((installation) => installation.id === installationId)) return true;
-      if (page * 100 >= data.total_count) break;
+    const { account } = installation;
+    if (account.type === 'User') {
+      const { data: me } = await user.request('GET /user');
+      return me.id === account.id ? 'controls' : 'does-not-control';
     }
-    return false;
+    if (account.type !== 'Organization') return 'does-not-control';
+    try {
+      const { data: membership } = await user.request('GET /user/memberships/orgs/{org}', { org: account.login });
+      return membership.state === 'active' && membership.role === 'admin' ? 'controls' : 'does-not-control';
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return 'does-not-control';
+      throw error;
+    }
   } catch (error) {
-    fromGithub(error);
+    const status = (error as { status?: number }).status;
+    throw new AppError(
+      'GITHUB_UNAVAILABLE',
+      status === 403
+        ? 'GitHub refused to show the installer’s role: the App needs the “Members” organization permission (read)'
+        : `GitHub did not answer as expected${status ? ` (HTTP ${status})` : ''}`,
+    );
   } finally {
     await appClient(settings)
       .request('DELETE /applications/{client_id}/token', { client_id: settings.clientId, access_token: token })

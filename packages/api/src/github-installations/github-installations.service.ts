@@ -10,7 +10,7 @@ import {
   fetchRepositories,
   type GithubAppSettings,
   type GithubInstallationInfo,
-  userCanAccessInstallation,
+  installerStanding,
 } from './github-app.ts';
 import { signInstallState, verifyInstallState } from './signatures.ts';
 
@@ -67,10 +67,10 @@ export async function beginInstall(
 
 /**
  * Where GitHub's install redirect ends. The state must be ours, unexpired, and name this
- * organization and this admin; the OAuth code must belong to a GitHub user who can access the
- * installation (so an id guessed or copied from elsewhere links nothing); GitHub must confirm the
- * installation to the App's own credentials. Then it is linked here, unless another organization
- * linked it first. Linking it again updates it.
+ * organization and this admin; GitHub must confirm the installation to the App's own credentials;
+ * and the OAuth code must belong to a GitHub user who controls the account it is installed on (so
+ * an id guessed, copied, or merely visible to a collaborator links nothing). Then it is linked
+ * here, unless another organization linked it first. Linking it again updates it.
  */
 export async function completeInstall(
   em: EntityManager,
@@ -95,14 +95,14 @@ export async function completeInstall(
       },
     );
   }
-  if (!(await userCanAccessInstallation(settings, input.code, installationId))) {
+  const info = await fetchInstallation(settings, installationId);
+  if ((await installerStanding(settings, input.code, info)) !== 'controls') {
     throw new AppError(
-      'INSTALLATION_NOT_ACCESSIBLE',
-      'The GitHub user who authorized this cannot access that installation',
+      'INSTALLATION_NOT_CONTROLLED',
+      `The GitHub user who authorized this does not control ${info.account.login}: the account itself, or an owner of that organization, must install`,
       { field: 'installationId' },
     );
   }
-  const info = await fetchInstallation(settings, installationId);
   const existing = await em.findOne(GithubInstallation, { installationId });
   if (existing) {
     applyInstallationInfo(existing, info);

@@ -6,8 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   githubHandlers,
   githubSignature,
-  grantAccess,
+  githubUser,
   installApp,
+  joinOrganization,
   newGithubWorld,
   oauthCode,
   TEST_GITHUB,
@@ -186,7 +187,7 @@ describe('installing the GitHub App', () => {
     expect((await elsewhere.call.githubInstallations.list({})).items).toEqual([]);
   });
 
-  it('links only an installation the authorizing GitHub user can access: a guessed id links nothing', async () => {
+  it('links only an installation the authorizing GitHub user controls: a guessed id links nothing', async () => {
     const victimLogin = unique('victim');
     const victimInstallation = installApp(world, victimLogin);
     // An admin of another organization installs the App on their own account, then swaps in the
@@ -198,11 +199,11 @@ describe('installing the GitHub App', () => {
     const code = oauthCode(world, `${attackerLogin}-owner`);
     await expectError(
       attacker.call.githubInstallations.completeInstall({ installationId: victimInstallation, state, code }),
-      'INSTALLATION_NOT_ACCESSIBLE',
+      'INSTALLATION_NOT_CONTROLLED',
     );
     expect((await attacker.call.githubInstallations.list({})).items).toEqual([]);
-    // GitHub was asked for the user's installations, and the user's token was revoked after.
-    expect(world.calls).toContain('GET /user/installations?per_page=100&page=1');
+    // GitHub was asked about the user's role, and the user's token was revoked after.
+    expect(world.calls).toContain(`GET /user/memberships/orgs/${victimLogin}`);
     expect(world.calls).toContain(`DELETE /applications/${TEST_GITHUB.clientId}/token`);
     expect(world.userTokens.size).toBe(0);
 
@@ -227,31 +228,84 @@ describe('installing the GitHub App', () => {
     expect(linked.accountLogin).toBe(victimLogin);
   });
 
-  it('finds the installation on any page of the user’s installations', async () => {
-    const { call } = await adminOrganization('gh-many');
-    const user = unique('busy-user');
-    for (let i = 0; i < 130; i++) grantAccess(world, user, installApp(world, unique('other'), 0));
-    const installationId = installApp(world, unique('wanted'), 1, user);
+  it('refuses a member of the GitHub organization who is not an owner: seeing repositories is not owning them', async () => {
+    const login = unique('big-co');
+    const installationId = installApp(world, login);
+    const collaborator = unique('collaborator');
+    joinOrganization(world, login, collaborator, 'member');
+    const { call } = await adminOrganization('gh-collaborator');
     const { state } = await call.githubInstallations.beginInstall({});
+    await expectError(
+      call.githubInstallations.completeInstall({ installationId, state, code: oauthCode(world, collaborator) }),
+      'INSTALLATION_NOT_CONTROLLED',
+    );
+    expect((await call.githubInstallations.list({})).items).toEqual([]);
+
+    // Made an owner, the same person may link it.
+    joinOrganization(world, login, collaborator, 'admin');
+    const again = await call.githubInstallations.beginInstall({});
+    const linked = await call.githubInstallations.completeInstall({
+      installationId,
+      state: again.state,
+      code: oauthCode(world, collaborator),
+    });
+    expect(linked.accountLogin).toBe(login);
+  });
+
+  it('links an installation on a user account for that user only', async () => {
+    const login = unique('solo-dev');
+    const installationId = installApp(world, login, 2, { type: 'User' });
+    const { call } = await adminOrganization('gh-user-account');
+    const { state } = await call.githubInstallations.beginInstall({});
+    await expectError(
+      call.githubInstallations.completeInstall({ installationId, state, code: oauthCode(world, unique('someone')) }),
+      'INSTALLATION_NOT_CONTROLLED',
+    );
     const linked = await call.githubInstallations.completeInstall({
       installationId,
       state,
-      code: oauthCode(world, user),
+      code: oauthCode(world, login),
     });
-    expect(linked.installationId).toBe(installationId);
-    expect(world.calls).toContain('GET /user/installations?per_page=100&page=2');
+    expect(linked).toMatchObject({ accountLogin: login, accountType: 'User' });
+    expect(githubUser(world, login).id).toBe(world.installations.get(installationId)?.account.id);
   });
 
-  it('answers GitHub being down while checking the user as GITHUB_UNAVAILABLE, and links nothing', async () => {
+  it('answers GitHub failing while checking the installer as GITHUB_UNAVAILABLE, and links nothing', async () => {
     const { call } = await adminOrganization('gh-down');
     const login = unique('down');
     const installationId = installApp(world, login);
     const { state } = await call.githubInstallations.beginInstall({});
-    github.use(http.get('https://api.github.com/user/installations', () => HttpResponse.json({}, { status: 503 })));
-    await expectError(
-      call.githubInstallations.completeInstall({ installationId, state, code: oauthCode(world, `${login}-owner`) }),
-      'GITHUB_UNAVAILABLE',
+    const attempt = () =>
+      call.githubInstallations.completeInstall({ installationId, state, code: oauthCode(world, `${login}-owner`) });
+
+    github.use(
+      http.get('https://api.github.com/user/memberships/orgs/:org', () => HttpResponse.json({}, { status: 503 })),
     );
+    await expectError(attempt(), 'GITHUB_UNAVAILABLE');
+    // The App lacks the Members permission: GitHub says 403, and the error says what to grant.
+    github.use(
+      http.get('https://api.github.com/user/memberships/orgs/:org', () =>
+        HttpResponse.json({ message: 'Resource not accessible by integration' }, { status: 403 }),
+      ),
+    );
+    const forbidden = await expectError(attempt(), 'GITHUB_UNAVAILABLE');
+    expect(forbidden.message).toContain('Members');
+    github.resetHandlers();
+
+    // Wrong client credentials (a rotated secret) are the server's problem, not a bad code of the
+    // user's; and no error keeps the exchange's request, which carries the secret.
+    github.use(
+      http.post('https://github.com/login/oauth/access_token', () =>
+        HttpResponse.json({
+          error: 'incorrect_client_credentials',
+          error_description: 'The client_id and/or client_secret passed are incorrect.',
+        }),
+      ),
+    );
+    const misconfigured = await expectError(attempt(), 'GITHUB_UNAVAILABLE');
+    expect(misconfigured.message).toContain('incorrect_client_credentials');
+    expect((misconfigured.cause as Error).cause).toBeUndefined();
+    github.resetHandlers();
     expect((await call.githubInstallations.list({})).items).toEqual([]);
   });
 

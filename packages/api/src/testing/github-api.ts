@@ -27,16 +27,18 @@ export const TEST_GITHUB: GithubAppSettings = {
 };
 
 /**
- * What the stand-in GitHub knows: the App's installations, their repositories, which GitHub users
- * can access which installation, and the codes and tokens it issued.
+ * What the stand-in GitHub knows: the App's installations, their repositories, GitHub users and
+ * their roles in GitHub organizations, and the codes and tokens it issued.
  */
 export type GithubWorld = {
   installations: Map<number, GithubInstallationInfo>;
   repositories: Map<number, GithubRepository[]>;
   /** Installation tokens, to their installation. */
   tokens: Map<string, number>;
-  /** GitHub user login, to the installations that user can access. */
-  access: Map<string, Set<number>>;
+  /** GitHub user logins, to their ids. */
+  users: Map<string, number>;
+  /** GitHub organization login, to its members and their role. */
+  organizations: Map<string, Map<string, 'admin' | 'member'>>;
   /** Unused OAuth codes, to the user they identify. */
   codes: Map<string, string>;
   /** User access tokens, to their user. */
@@ -49,38 +51,61 @@ export const newGithubWorld = (): GithubWorld => ({
   installations: new Map(),
   repositories: new Map(),
   tokens: new Map(),
-  access: new Map(),
+  users: new Map(),
+  organizations: new Map(),
   codes: new Map(),
   userTokens: new Map(),
   calls: [],
 });
 
-/** Lets a GitHub user access an installation, as membership of the account it is installed on does. */
-export function grantAccess(world: GithubWorld, user: string, installationId: number) {
-  const installations = world.access.get(user) ?? new Set<number>();
-  installations.add(installationId);
-  world.access.set(user, installations);
+let nextId = 70_000_000;
+const newId = () => nextId++ + Math.floor(Math.random() * 1000) * 1000;
+
+/** The GitHub user with this login, made on first mention. */
+export function githubUser(world: GithubWorld, login: string) {
+  let id = world.users.get(login);
+  if (id === undefined) {
+    id = newId();
+    world.users.set(login, id);
+  }
+  return { login, id };
+}
+
+/** Makes `user` a member of GitHub organization `organization`, with that role (`admin`: an owner). */
+export function joinOrganization(world: GithubWorld, organization: string, user: string, role: 'admin' | 'member') {
+  githubUser(world, user);
+  const members = world.organizations.get(organization) ?? new Map<string, 'admin' | 'member'>();
+  members.set(user, role);
+  world.organizations.set(organization, members);
 }
 
 /** The OAuth code GitHub's install redirect hands the user's browser: single use, as GitHub's. */
 export function oauthCode(world: GithubWorld, user: string) {
+  githubUser(world, user);
   const code = randomBytes(10).toString('hex');
   world.codes.set(code, user);
   return code;
 }
 
-let nextId = 70_000_000;
 /**
- * Installs the App on a new account in the stand-in world, as a customer would on github.com; the
- * installing user (by default one named after the account) can access it.
+ * Installs the App on a new account in the stand-in world, as a customer would on github.com: on
+ * a GitHub organization (by default) whose owner `<login>-owner` installs it, or on the user
+ * account `login` itself.
  */
-export function installApp(world: GithubWorld, login: string, repositoryCount = 3, installer = `${login}-owner`) {
-  const id = nextId++ + Math.floor(Math.random() * 1000) * 1000;
+export function installApp(
+  world: GithubWorld,
+  login: string,
+  repositoryCount = 3,
+  { type = 'Organization' }: { type?: 'Organization' | 'User' } = {},
+) {
+  const id = newId();
+  const accountId = type === 'User' ? githubUser(world, login).id : newId();
+  if (type === 'Organization') joinOrganization(world, login, `${login}-owner`, 'admin');
   world.installations.set(id, {
     id,
-    account: { login, type: 'Organization' },
+    account: { login, id: accountId, type },
     repository_selection: 'selected',
-    permissions: { contents: 'read', metadata: 'read' },
+    permissions: { contents: 'read', metadata: 'read', members: 'read' },
     suspended_at: null,
   });
   world.repositories.set(
@@ -94,7 +119,6 @@ export function installApp(world: GithubWorld, login: string, repositoryCount = 
       html_url: `https://github.com/${login}/repo-${i}`,
     })),
   );
-  grantAccess(world, installer, id);
   return id;
 }
 
@@ -186,19 +210,36 @@ export function githubHandlers(world: GithubWorld) {
       world.codes.delete(body.code ?? '');
       const token = `ghu_${randomBytes(18).toString('hex')}`;
       world.userTokens.set(token, user);
-      return HttpResponse.json({ access_token: token, token_type: 'bearer', scope: '', expires_in: 28800 });
+      // As for a GitHub App with expiring user tokens (GitHub's default).
+      return HttpResponse.json(
+        {
+          access_token: token,
+          token_type: 'bearer',
+          scope: '',
+          expires_in: 28800,
+          refresh_token: `ghr_${randomBytes(30).toString('hex')}`,
+          refresh_token_expires_in: 15897600,
+        },
+        { headers: { date: new Date().toUTCString() } },
+      );
     }),
-    http.get(`${API}/user/installations`, ({ request }) => {
-      const url = new URL(request.url);
-      world.calls.push(`GET /user/installations${url.search}`);
+    http.get(`${API}/user`, ({ request }) => {
+      world.calls.push('GET /user');
       const user = world.userTokens.get(bearer(request.headers.get('authorization')));
       if (!user) return HttpResponse.json({ message: 'Bad credentials' }, { status: 401 });
-      const visible = [...(world.access.get(user) ?? [])].flatMap((id) => world.installations.get(id) ?? []);
-      const perPage = Number(url.searchParams.get('per_page') ?? 30);
-      const page = Number(url.searchParams.get('page') ?? 1);
+      return HttpResponse.json({ ...githubUser(world, user), type: 'User' });
+    }),
+    http.get(`${API}/user/memberships/orgs/:org`, ({ request, params }) => {
+      world.calls.push(`GET /user/memberships/orgs/${params.org}`);
+      const user = world.userTokens.get(bearer(request.headers.get('authorization')));
+      if (!user) return HttpResponse.json({ message: 'Bad credentials' }, { status: 401 });
+      const role = world.organizations.get(String(params.org))?.get(user);
+      if (!role) return notFound();
       return HttpResponse.json({
-        total_count: visible.length,
-        installations: visible.slice((page - 1) * perPage, page * perPage),
+        state: 'active',
+        role,
+        organization: { login: params.org },
+        user: githubUser(world, user),
       });
     }),
     http.delete(`${API}/applications/:clientId/token`, async ({ request, params }) => {
@@ -207,7 +248,10 @@ export function githubHandlers(world: GithubWorld) {
         return HttpResponse.json({ message: 'Requires authentication' }, { status: 401 });
       }
       const { access_token } = (await request.json()) as { access_token?: string };
-      return world.userTokens.delete(access_token ?? '') ? new HttpResponse(null, { status: 204 }) : notFound();
+      if (!world.userTokens.delete(access_token ?? '')) {
+        return HttpResponse.json({ message: 'Validation Failed' }, { status: 422 });
+      }
+      return new HttpResponse(null, { status: 204 });
     }),
   ];
 }
