@@ -203,7 +203,7 @@ export async function installerStanding(
     throw new AppError(
       'GITHUB_UNAVAILABLE',
       status === 403
-        ? 'GitHub refused to show the installer’s role: the App needs the “Members” organization permission (read)'
+        ? 'GitHub refused to show the installer’s role (HTTP 403): the App needs the “Members” organization permission (read), or the organization’s SAML SSO needs the user to authorize'
         : `GitHub did not answer as expected${status ? ` (HTTP ${status})` : ''}`,
     );
   } finally {
