@@ -24,6 +24,9 @@ const BAD_BODIES = [
   { unexpected: true },
   { id: 42, name: ['x'], email: {}, yaml: 7, scopes: 'all', role: 'root', tier: 'GOLD' },
   { name: 'x'.repeat(10_000), email: 'a@'.repeat(200), yaml: 'version: [[[' },
+  // PostgreSQL cannot store U+0000: otherwise valid input carrying it must still be a 400.
+  { name: 'nul\u0000inside' },
+  { name: 'ok', description: { 'key\u0000': 'x' } },
   [],
   'plain text',
 ];
@@ -55,5 +58,18 @@ describe('no route answers a caller’s mistake with a 500', () => {
     expect(failures).toEqual([]);
     // The calls reached input validation (the session stayed valid throughout).
     expect(refusedAsBadInput).toBeGreaterThan(100);
+  });
+});
+
+describe('a NUL character', () => {
+  it('is refused as bad input naming its field, where it would otherwise be stored', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/projects',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'nul\u0000inside' }),
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().data).toMatchObject({ errorCode: 'VALIDATION_FAILED', field: 'name' });
   });
 });

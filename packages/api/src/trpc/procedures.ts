@@ -16,7 +16,13 @@ import { t } from './init.ts';
 import type { ProcedureMeta } from './meta.ts';
 
 /** Every procedure starts here: domain errors get their status, and dependencies get their type. */
-export const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const baseProcedure = t.procedure.use(async ({ ctx, next, getRawInput }) => {
+  const nul = pathToNul(await getRawInput());
+  if (nul !== null) {
+    throw toTRPCError(
+      new AppError('VALIDATION_FAILED', 'Text may not contain the NUL character (U+0000)', { field: nul }),
+    );
+  }
   const dependencies = ctx.dependencies as ApiDependencies;
   const origin: RequestOrigin = {
     ip: ctx.request.ip,
@@ -39,6 +45,23 @@ export const baseProcedure = t.procedure.use(async ({ ctx, next }) => {
 
 const isLockConflict = (error: unknown) =>
   error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
+
+/**
+ * Where in an input a NUL character hides (`''` for the input itself), or null. PostgreSQL text
+ * and JSON cannot store U+0000, so every procedure refuses it up front, naming the field, instead
+ * of failing in the database.
+ */
+export function pathToNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at;
+    const found = pathToNul(item, at);
+    if (found !== null) return found;
+  }
+  return null;
+}
 
 /** The class a procedure's calls are counted under: its meta's, else `read` for queries and `write` for mutations. */
 export function rateClassOf(type: string, meta: ProcedureMeta | undefined): RateClass | undefined {
