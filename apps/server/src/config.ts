@@ -38,6 +38,7 @@ const EnvSchema = z.object({
     .trim()
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
     .optional(),
+  STRICTOPS_AWS_TEMPLATE_URL: optionalUrl(['https:']),
   AWS_REGION: z
     .string()
     .trim()
@@ -107,7 +108,7 @@ export type ServerConfig = {
    */
   trustProxy: boolean | string;
   /** StrictOps's own AWS account, which customers' roles trust; unset: AWS connections are unavailable. */
-  aws: { accountId: string; region: string } | undefined;
+  aws: { accountId: string; region: string; templateUrl?: string } | undefined;
   /** The StrictOps GitHub App; unset: GitHub installations are unavailable. */
   github: GithubAppSettings | undefined;
   /** The web app, where the GitHub setup redirect sends the browser on; unset: it answers JSON. */
@@ -160,7 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,
-    aws: e.STRICTOPS_AWS_ACCOUNT_ID ? { accountId: e.STRICTOPS_AWS_ACCOUNT_ID, region: e.AWS_REGION } : undefined,
+    aws: e.STRICTOPS_AWS_ACCOUNT_ID
+      ? { accountId: e.STRICTOPS_AWS_ACCOUNT_ID, region: e.AWS_REGION, templateUrl: e.STRICTOPS_AWS_TEMPLATE_URL }
+      : undefined,
     github:
       e.GITHUB_APP_ID &&
       e.GITHUB_APP_SLUG &&

@@ -389,12 +389,12 @@ describe('integrations, end to end', () => {
 
     // AWS: a connection, its template, the role verified through STS, a project deploying through it.
     const { connection, template, consoleUrl } = await admin.api.awsConnections.create.mutate({ name: 'Production' });
-    expect(
-      JSON.parse(template).Resources.StrictOpsDeployRole.Properties.AssumeRolePolicyDocument.Statement[0],
-    ).toMatchObject({
+    const document = JSON.parse(template);
+    expect(document.Resources.StrictOpsDeployRole.Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
       Principal: { AWS: `arn:aws:iam::${TEST_AWS.accountId}:root` },
-      Condition: { StringEquals: { 'sts:ExternalId': connection.externalId } },
+      Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
     });
+    expect(document.Parameters.ExternalId.Default).toBe(connection.externalId);
     expect(consoleUrl).toContain('cloudformation');
     roles[ROLE] = { externalId: connection.externalId };
     const verified = await admin.api.awsConnections.verify.mutate({ id: connection.id, roleArn: ROLE });

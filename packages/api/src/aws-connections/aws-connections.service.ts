@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AwsConnection, Project } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
@@ -9,7 +10,6 @@ import { flushOrDuplicate } from '../flush.ts';
 import type { AwsSettings } from '../trpc/context.ts';
 
 export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
-const ROLE_NAME = 'StrictOpsDeploy';
 
 const view = (c: AwsConnection) => ({
   id: c.id,
@@ -32,17 +32,29 @@ function requireAws(aws: AwsSettings | undefined): AwsSettings {
   return aws;
 }
 
-/** What the customer deploys in their account: a role StrictOps may assume only with the external ID. */
+/**
+ * What the customer deploys in their account: a role StrictOps may assume only with the external
+ * ID. The external ID is a parameter defaulting to this connection's, so the same document serves
+ * as the quick-create template an operator publishes (`STRICTOPS_AWS_TEMPLATE_URL`). The role's
+ * name is left to CloudFormation, so that two connections can live in one account.
+ */
 export function cloudFormationTemplate(aws: AwsSettings, externalId: string) {
   return JSON.stringify(
     {
       AWSTemplateFormatVersion: '2010-09-09',
       Description: 'Lets StrictOps deploy into this account',
+      Parameters: {
+        ExternalId: {
+          Type: 'String',
+          Default: externalId,
+          AllowedPattern: '[\\w-]{32}',
+          Description: 'The external ID of your StrictOps AWS connection',
+        },
+      },
       Resources: {
         StrictOpsDeployRole: {
           Type: 'AWS::IAM::Role',
           Properties: {
-            RoleName: ROLE_NAME,
             AssumeRolePolicyDocument: {
               Version: '2012-10-17',
               Statement: [
@@ -50,7 +62,7 @@ export function cloudFormationTemplate(aws: AwsSettings, externalId: string) {
                   Effect: 'Allow',
                   Principal: { AWS: `arn:aws:iam::${aws.accountId}:root` },
                   Action: 'sts:AssumeRole',
-                  Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+                  Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
                 },
               ],
             },
@@ -63,6 +75,22 @@ export function cloudFormationTemplate(aws: AwsSettings, externalId: string) {
     null,
     2,
   );
+}
+
+/**
+ * Where the customer creates the stack. CloudFormation's quick-create page opens only a template
+ * kept in S3: with `STRICTOPS_AWS_TEMPLATE_URL` it is prefilled with this connection's external ID;
+ * without, the link opens the create-stack page, where the template above is uploaded.
+ */
+export function consoleUrl(aws: AwsSettings, connection: { id: string; externalId: string }) {
+  const home = `https://${aws.region}.console.aws.amazon.com/cloudformation/home?region=${aws.region}`;
+  if (!aws.templateUrl) return `${home}#/stacks/create/template`;
+  const query = new URLSearchParams({
+    templateURL: aws.templateUrl,
+    stackName: `strictops-${connection.id.slice(-12)}`,
+    param_ExternalId: connection.externalId,
+  });
+  return `${home}#/stacks/quickcreate?${query}`;
 }
 
 export async function createAwsConnection(
@@ -81,65 +109,98 @@ export async function createAwsConnection(
     action: 'aws_connection.created',
     target: { type: 'aws_connection', id: connection.id, display: name },
   });
-  const template = cloudFormationTemplate(settings, connection.externalId);
-  const consoleUrl =
-    `https://console.aws.amazon.com/cloudformation/home?region=${settings.region}#/stacks/quickcreate` +
-    `?stackName=strictops-${connection.id.slice(0, 8)}&param_ExternalId=${connection.externalId}`;
-  return { connection: view(connection), template, consoleUrl };
+  return {
+    connection: view(connection),
+    template: cloudFormationTemplate(settings, connection.externalId),
+    consoleUrl: consoleUrl(settings, connection),
+  };
 }
 
-export async function loadConnection(em: EntityManager, id: string) {
-  const connection = await em.findOne(AwsConnection, { id });
+export async function loadConnection(em: EntityManager, id: string, lockMode?: LockMode) {
+  const connection = await em.findOne(AwsConnection, { id }, lockMode ? { lockMode } : {});
   if (!connection) throw new AppError('AWS_CONNECTION_NOT_FOUND', 'AWS connection not found', { field: 'id' });
   return connection;
 }
 
-async function assume(sts: STSClient, roleArn: string, externalId: string | undefined) {
-  return sts.send(
-    new AssumeRoleCommand({
-      RoleArn: roleArn,
-      RoleSessionName: 'strictops-verify',
-      ExternalId: externalId,
-      DurationSeconds: 900,
-    }),
-  );
+/** What STS said to one AssumeRole call, where it is a statement about the role. */
+type Answer = 'assumed' | 'denied' | 'rejected';
+
+/**
+ * One AssumeRole call. Only `AccessDenied` says the role refuses; throttling, AWS failing, a
+ * timeout or StrictOps's own credentials failing say nothing about the role, so they change
+ * nothing and the caller may try again (`AWS_UNAVAILABLE`).
+ */
+async function assume(sts: STSClient, roleArn: string, externalId: string | undefined): Promise<Answer> {
+  try {
+    await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: 'strictops-verify',
+        ExternalId: externalId,
+        DurationSeconds: 900,
+      }),
+    );
+    return 'assumed';
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'AccessDenied') return 'denied';
+    if (name === 'ValidationError' || name === 'MalformedPolicyDocument') return 'rejected';
+    throw new AppError(
+      'AWS_UNAVAILABLE',
+      'AWS could not be asked about the role just now: nothing changed, try again',
+      {
+        cause: error,
+      },
+    );
+  }
 }
+
+const FAILURES = {
+  denied:
+    'AWS refused to let StrictOps assume the role: check that it exists and that its trust policy names the StrictOps account and this connection’s external ID',
+  rejected: 'AWS did not accept this role ARN',
+  unsafe: 'The role can be assumed without the external ID: add the sts:ExternalId condition to its trust policy',
+} as const;
 
 /**
  * Checks the role: it must be assumable with the connection's external ID, and refuse a call
  * without it (a role that trusts anyone knowing its ARN lets other StrictOps customers use it: the
- * confused deputy). Records verified or the reason it failed.
+ * confused deputy). Records verified or the reason it failed; a failure claims no role. A
+ * connection projects deploy through keeps its role: another role needs another connection.
  */
 export async function verifyAwsConnection(
   em: EntityManager,
   { audit, aws, id, roleArn }: { audit: AuditScope; aws?: AwsSettings; id: string; roleArn: string },
 ) {
   const settings = requireAws(aws);
-  const connection = await loadConnection(em, id);
+  const connection = await loadConnection(em, id, LockMode.PESSIMISTIC_WRITE);
   const accountId = ROLE_ARN.exec(roleArn)?.[1];
   if (!accountId)
     throw new AppError('VALIDATION_FAILED', 'Not an IAM role ARN (arn:aws:iam::<account>:role/<name>)', {
       field: 'roleArn',
     });
-  const sts = new STSClient({ region: settings.region, credentials: settings.credentials, maxAttempts: 2 });
-  let failure: string | null = null;
+  if (connection.roleArn && connection.roleArn !== roleArn) {
+    const users = await projectsUsing(em, id);
+    if (users.length) throw inUse(users, 'roleArn');
+  }
+  const sts = new STSClient({
+    region: settings.region,
+    credentials: settings.credentials,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 },
+  });
+  let failure: keyof typeof FAILURES | null = null;
   try {
-    await assume(sts, roleArn, connection.externalId);
-    const unsafe = await assume(sts, roleArn, undefined).then(
-      () => true,
-      () => false,
-    );
-    if (unsafe)
-      failure = 'The role can be assumed without the external ID: add the sts:ExternalId condition to its trust policy';
-  } catch (error) {
-    failure = `AWS refused to let StrictOps assume the role: ${(error as { name?: string }).name ?? 'error'}`;
+    const answer = await assume(sts, roleArn, connection.externalId);
+    if (answer !== 'assumed') failure = answer;
+    else if ((await assume(sts, roleArn, undefined)) === 'assumed') failure = 'unsafe';
   } finally {
     sts.destroy();
   }
   connection.roleArn = roleArn;
   connection.accountId = accountId;
   connection.status = failure ? 'failed' : 'verified';
-  connection.failureReason = failure;
+  connection.failureReason = failure ? FAILURES[failure] : null;
   connection.verifiedAt = failure ? null : new Date();
   await flushOrDuplicate(
     em,
@@ -157,6 +218,15 @@ export async function verifyAwsConnection(
   return view(connection);
 }
 
+const projectsUsing = (em: EntityManager, id: string) =>
+  em.find(Project, { awsConnectionId: id }, { orderBy: { name: 'asc' } });
+
+const inUse = (users: Project[], field?: string) =>
+  new AppError('CONNECTION_IN_USE', `Projects use this connection: ${users.map((p) => p.name).join(', ')}`, {
+    field,
+    details: { projects: users.map((p) => p.name) },
+  });
+
 export async function listAwsConnections(em: EntityManager) {
   const connections = await em.find(AwsConnection, {}, { orderBy: { id: 'asc' } });
   return { items: connections.map(view) };
@@ -166,15 +236,15 @@ export async function getAwsConnection(em: EntityManager, id: string) {
   return view(await loadConnection(em, id));
 }
 
-/** Refused while a project deploys through it, naming those projects. */
+/**
+ * Refused while a project deploys through it, naming those projects. The row is locked first, so a
+ * project being linked at the same moment is either seen here or finds the connection gone; the
+ * foreign key from `project` stands behind both.
+ */
 export async function deleteAwsConnection(em: EntityManager, { audit, id }: { audit: AuditScope; id: string }) {
-  const connection = await loadConnection(em, id);
-  const users = await em.find(Project, { awsConnectionId: id }, { orderBy: { name: 'asc' } });
-  if (users.length) {
-    throw new AppError('CONNECTION_IN_USE', `Projects use this connection: ${users.map((p) => p.name).join(', ')}`, {
-      details: { projects: users.map((p) => p.name) },
-    });
-  }
+  const connection = await loadConnection(em, id, LockMode.PESSIMISTIC_WRITE);
+  const users = await projectsUsing(em, id);
+  if (users.length) throw inUse(users);
   em.remove(connection);
   await em.flush();
   await recordAuditEvent(em, audit, {
@@ -184,9 +254,16 @@ export async function deleteAwsConnection(em: EntityManager, { audit, id }: { au
   return { ok: true as const };
 }
 
-/** A project may deploy through a verified connection of its own organization only. */
+/**
+ * A project may deploy through a verified connection of its own organization only. The row is
+ * share-locked until the transaction ends: it cannot be deleted or switched to another role
+ * between this check and the link being saved.
+ */
 export async function assertLinkable(em: EntityManager, id: string) {
-  const connection = await loadConnection(em, id);
+  const connection = await em.findOne(AwsConnection, { id }, { lockMode: LockMode.PESSIMISTIC_READ });
+  if (!connection) {
+    throw new AppError('AWS_CONNECTION_NOT_FOUND', 'AWS connection not found', { field: 'awsConnectionId' });
+  }
   if (connection.status !== 'verified') {
     throw new AppError('CONNECTION_NOT_VERIFIED', 'Verify the AWS connection before linking a project to it', {
       field: 'awsConnectionId',

@@ -1,7 +1,30 @@
 import { HttpResponse, http } from 'msw';
 
-/** What the stand-in STS does with an AssumeRole call: the role's own rules, written by the test. */
-export type RoleRules = Record<string, { externalId?: string; allowWithoutExternalId?: boolean }>;
+/**
+ * What the stand-in STS does with an AssumeRole call: the role's own rules, written by the test,
+ * and optionally an STS error code it answers instead (`Throttling`, `InternalFailure`,
+ * `InvalidClientTokenId`...) with or without the external ID.
+ */
+export type RoleRules = Record<
+  string,
+  { externalId?: string; allowWithoutExternalId?: boolean; faultWith?: StsFault; faultWithout?: StsFault }
+>;
+
+/** STS errors that say nothing about the role, with the HTTP status STS answers them with. */
+export const STS_FAULTS = {
+  Throttling: 400,
+  InternalFailure: 500,
+  ServiceUnavailable: 503,
+  InvalidClientTokenId: 403,
+  ExpiredToken: 400,
+} as const;
+export type StsFault = keyof typeof STS_FAULTS;
+
+const fault = (code: StsFault) =>
+  new HttpResponse(
+    `<ErrorResponse><Error><Type>${STS_FAULTS[code] >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code><Message>${code}</Message></Error></ErrorResponse>`,
+    { status: STS_FAULTS[code], headers: { 'content-type': 'text/xml' } },
+  );
 
 const ok = (roleArn: string) =>
   new HttpResponse(
@@ -27,6 +50,8 @@ export function stsHandler(rules: RoleRules, calls: { roleArn: string; externalI
     calls.push({ roleArn, externalId });
     const rule = rules[roleArn];
     if (!rule) return denied();
+    if (externalId === null && rule.faultWithout) return fault(rule.faultWithout);
+    if (externalId !== null && rule.faultWith) return fault(rule.faultWith);
     if (externalId === null) return rule.allowWithoutExternalId ? ok(roleArn) : denied();
     return rule.externalId === undefined || rule.externalId === externalId ? ok(roleArn) : denied();
   });

@@ -48,6 +48,8 @@ export type AwsSettings = {
   /** The StrictOps AWS account customers' trust policies name. */
   accountId: string;
   region: string;
+  /** The published quick-create template (an S3 URL); unset: the console link opens the create-stack page. */
+  templateUrl?: string;
   /** Explicit credentials (tests); otherwise the AWS SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 };

@@ -31,9 +31,12 @@ export const AwsConnection = defineEntity({
   },
   uniques: [
     {
-      name: 'aws_connection_role_arn_unique',
+      // One role, one organization, once verified. IAM role names are unique per account whatever
+      // their path and case, so `role/Deploy`, `role/deploy` and `role/team/Deploy` are one role.
+      // Failed attempts claim nothing: naming someone else's role cannot lock its owner out.
+      name: 'aws_connection_verified_role_unique',
       expression:
-        'create unique index "aws_connection_role_arn_unique" on "aws_connection" ("role_arn") where "role_arn" is not null',
+        'create unique index "aws_connection_verified_role_unique" on "aws_connection" ("account_id", lower(substring("role_arn" from \'[^/]+$\'))) where "status" = \'verified\'',
     },
   ],
   ...organizationOwned,

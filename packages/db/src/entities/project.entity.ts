@@ -1,6 +1,7 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { uuidv7 } from '../ids.ts';
 import { organizationOwned } from '../tenant-filter.ts';
+import { AwsConnection } from './aws-connection.entity.ts';
 import { Organization } from './organization.entity.ts';
 
 /** The primary unit inside an organization: environments, services and resources from its strictops.yml. */
@@ -15,7 +16,9 @@ export const Project = defineEntity({
     organization: () => p.manyToOne(Organization).deleteRule('cascade'),
     name: p.string().length(100),
     slug: p.string().length(48),
-    awsConnectionId: p.uuid().strictNullable(),
+    // A foreign key, so that a connection cannot be deleted from under a project that uses it.
+    awsConnectionId: () =>
+      p.manyToOne(AwsConnection).mapToPk().fieldName('aws_connection_id').nullable().deleteRule('restrict'),
     // The last applied strictops.yml: normalized, raw text, its SHA-256 and a revision counter.
     config: p.json<Record<string, unknown>>().nullable(),
     configRaw: p.text().strictNullable(),

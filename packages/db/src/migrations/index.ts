@@ -7,6 +7,7 @@ import { Migration20261128113147_projects_and_deployments as m3 } from './Migrat
 import { Migration20261128115459_aws_connections as m4 } from './Migration20261128115459_aws_connections.ts';
 import { Migration20261128124339_integrations as m5 } from './Migration20261128124339_integrations.ts';
 import { Migration20261203080000_organization_lock_mode as m6 } from './Migration20261203080000_organization_lock_mode.ts';
+import { Migration20261203081552_aws_connection_integrity as m7 } from './Migration20261203081552_aws_connection_integrity.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128115459_aws_connections', class: m4 },
   { name: 'Migration20261128124339_integrations', class: m5 },
   { name: 'Migration20261203080000_organization_lock_mode', class: m6 },
+  { name: 'Migration20261203081552_aws_connection_integrity', class: m7 },
 ];
