@@ -20,11 +20,20 @@ describe('public addresses only', () => {
     'ff02::1',
     '::ffff:127.0.0.1',
     '::ffff:169.254.169.254',
+    '0:0:0:0:0:ffff:127.0.0.1',
+    '::127.0.0.1', // IPv4-compatible
+    '::a9fe:a9fe', // IPv4-compatible 169.254.169.254
+    '64:ff9b::7f00:1', // NAT64 of 127.0.0.1
+    '2002:a9fe:a9fe::1', // 6to4 of 169.254.169.254
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo
+    'fec0::1', // site-local
+    '100::1', // discard
+    '2001:db8::1', // documentation
   ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  it.each(['93.184.215.14', '1.1.1.1', '2606:4700:4700::1111'])('allows %s', (address) => {
+  it.each(['93.184.215.14', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001:80e::200e'])('allows %s', (address) => {
     expect(isPublicAddress(address)).toBe(true);
   });
 });
@@ -39,6 +48,8 @@ describe('URL checks before any connection', () => {
     ['https://0177.0.0.1/', /not a public address/], // 127.0.0.1 in octal
     ['https://[::ffff:127.0.0.1]/', /not a public address/],
     ['https://[::1]/', /not a public address/],
+    ['https://[::a9fe:a9fe]/', /not a public address/],
+    ['https://[2002:a9fe:a9fe::1]/', /not a public address/],
     ['https://localhost/', /not a public host/],
     ['not a url', /Not a URL/],
   ])('refuses %s', (url, reason) => {

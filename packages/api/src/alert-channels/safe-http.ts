@@ -27,26 +27,30 @@ for (const [network, prefix] of [
 ] as const) {
   blocked.addSubnet(network, prefix, 'ipv4');
 }
+// IPv6 is allowed, not blocked: only global unicast (2000::/3) is public. That leaves out in one
+// stroke loopback, unspecified, IPv4-compatible (::a.b.c.d), IPv4-mapped (::ffff:a.b.c.d), NAT64
+// (64:ff9b::/96), discard (100::/64), unique-local, site-local, link-local and multicast. Inside it,
+// the forms that tunnel to an IPv4 address or are reserved are refused too.
+const globalUnicast = new BlockList();
+globalUnicast.addSubnet('2000::', 3, 'ipv6');
+const blocked6 = new BlockList();
 for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
+  ['2001::', 32], // Teredo (carries an IPv4 address)
+  ['2001:2::', 48], // benchmarking
+  ['2001:10::', 28], // ORCHID
+  ['2001:20::', 28], // ORCHIDv2
   ['2001:db8::', 32], // documentation
+  ['2002::', 16], // 6to4 (carries an IPv4 address)
+  ['3fff::', 20], // documentation
 ] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+  blocked6.addSubnet(network, prefix, 'ipv6');
 }
 
 /** True when the address is one a delivery may reach: public unicast, IPv4 or IPv6. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return !blocked.check(address, 'ipv4');
-  if (family === 6) {
-    // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96) forms reach IPv4 hosts: refused outright.
-    if (/^::ffff:/i.test(address) || /^64:ff9b:/i.test(address)) return false;
-    return !blocked.check(address, 'ipv6');
-  }
+  if (family === 6) return globalUnicast.check(address, 'ipv6') && !blocked6.check(address, 'ipv6');
   return false;
 }
 
