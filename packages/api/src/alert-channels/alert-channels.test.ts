@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { transition } from '../deployments/deployments.service.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 import { TEST_SENDS_AT_ONCE } from './alert-channels.service.ts';
-import { createAlertDispatcher, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
+import { createAlertDispatcher, LEASE_SECONDS, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
 import { PAGERDUTY_EVENTS_URL } from './notifications.ts';
 
 const SLACK_URL = 'https://hooks.slack.com/services/T0001/B0001/slacksecretpart0001';
@@ -57,6 +57,15 @@ async function adminOrganization(label: string) {
   await api.orm.em.fork().nativeUpdate(Organization, { id: admin.organization.id }, { tier: 'ENTERPRISE' });
   return { admin, call: api.call({ token: admin.token, organization: admin.organization.id }) };
 }
+
+/** Lets `seconds` pass for the organization's pending deliveries: they become due that much sooner. */
+const elapse = (organizationId: string, seconds: number) =>
+  api.inOrganization(organizationId, (em) =>
+    em.execute(
+      `update alert_delivery set next_attempt_at = next_attempt_at - make_interval(secs => ?) where status = 'pending'`,
+      [seconds],
+    ),
+  );
 
 /** A deployment of a new project, reported failed by a deploy worker through the internal API. */
 async function failDeployment(admin: { organization: { id: string } }, call: ReturnType<TestApi['call']>) {
@@ -338,18 +347,20 @@ describe('failed deployments notify enabled channels', () => {
     const mine = async () => (await deliveriesOf(admin.organization.id))[0] as AlertDelivery;
 
     answers.set(WEBHOOK_URL, [503, 500]);
-    let now = new Date();
-    await dispatcher.runOnce(now);
+    const before = Date.now();
+    await dispatcher.runOnce();
     expect(await mine()).toMatchObject({ status: 'pending', attemptCount: 1 });
-    expect((await mine()).nextAttemptAt?.getTime()).toBe(now.getTime() + (RETRY_DELAYS_SECONDS[0] ?? 0) * 1000);
-    await dispatcher.runOnce(now); // not due yet: nothing is sent
+    const retryAt = (await mine()).nextAttemptAt?.getTime() ?? 0;
+    expect(retryAt).toBeGreaterThanOrEqual(before + (RETRY_DELAYS_SECONDS[0] ?? 0) * 1000);
+    expect(retryAt).toBeLessThanOrEqual(Date.now() + (RETRY_DELAYS_SECONDS[0] ?? 0) * 1000);
+    await dispatcher.runOnce(); // not due yet: nothing is sent
     expect(received).toHaveLength(1);
 
-    now = new Date(now.getTime() + (RETRY_DELAYS_SECONDS[0] ?? 0) * 1000);
-    await dispatcher.runOnce(now);
+    await elapse(admin.organization.id, RETRY_DELAYS_SECONDS[0] ?? 0);
+    await dispatcher.runOnce();
     expect(await mine()).toMatchObject({ status: 'pending', attemptCount: 2 });
-    now = new Date(now.getTime() + (RETRY_DELAYS_SECONDS[1] ?? 0) * 1000);
-    await dispatcher.runOnce(now);
+    await elapse(admin.organization.id, RETRY_DELAYS_SECONDS[1] ?? 0);
+    await dispatcher.runOnce();
     const delivered = await mine();
     expect(delivered).toMatchObject({ status: 'delivered', attemptCount: 3, nextAttemptAt: null });
     expect(delivered.attempts.map((a) => a.statusCode)).toEqual([503, 500, 200]);
@@ -359,16 +370,54 @@ describe('failed deployments notify enabled channels', () => {
     await failDeployment(admin, call);
     answers.set(WEBHOOK_URL, Array(MAX_ATTEMPTS).fill(500));
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
-      now = new Date(now.getTime() + 3 * 3600 * 1000);
-      await dispatcher.runOnce(now);
+      await elapse(admin.organization.id, 3 * 3600);
+      await dispatcher.runOnce();
     }
     const log = await call.alertChannels.deliveries({ id: channel.id });
     expect(log.items[0]).toMatchObject({ status: 'failed', attemptCount: MAX_ATTEMPTS, nextAttemptAt: null });
-    now = new Date(now.getTime() + 3 * 3600 * 1000);
-    const before = received.length;
-    await dispatcher.runOnce(now);
-    expect(received).toHaveLength(before);
+    await elapse(admin.organization.id, 3 * 3600);
+    const sent = received.length;
+    await dispatcher.runOnce();
+    expect(received).toHaveLength(sent);
     expect(logged.join('\n')).not.toContain(WEBHOOK_URL);
+  });
+
+  it('leaves a delivery to the dispatcher that took it over when a lease ran out', async () => {
+    const { admin, call } = await adminOrganization('takeover');
+    await call.alertChannels.create({ name: 'First', type: 'webhook', target: WEBHOOK_URL });
+    await call.alertChannels.create({ name: 'Second', type: 'webhook', target: WEBHOOK_URL });
+    await failDeployment(admin, call);
+    // The endpoint hangs on the first two requests until told to answer.
+    const sends: string[] = [];
+    const gates = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+    endpoints.use(
+      http.post(WEBHOOK_URL, async ({ request }) => {
+        sends.push(request.headers.get('strictops-delivery') ?? '');
+        await gates[sends.length - 1]?.promise;
+        return HttpResponse.text('ok');
+      }),
+    );
+    // The first dispatcher claims both deliveries and hangs on its first send...
+    const slow = createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    await vi.waitFor(() => expect(sends).toHaveLength(1));
+    // ...past its lease: a second dispatcher claims both again, and hangs on its own first send.
+    await elapse(admin.organization.id, LEASE_SECONDS + 1);
+    const takeover = createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    await vi.waitFor(() => expect(sends).toHaveLength(2));
+    // The first dispatcher goes on: its claim on the delivery it had not started is no longer the
+    // latest, so it leaves that one to the second, which is still holding it.
+    gates[0]?.resolve();
+    await slow;
+    expect(sends).toHaveLength(2);
+    gates[1]?.resolve();
+    expect(await takeover).toBe(2);
+    const [hung] = sends;
+    expect(sends.filter((id) => id !== hung)).toHaveLength(1);
+    const deliveries = await deliveriesOf(admin.organization.id);
+    expect(deliveries.map((d) => [d.status, d.attemptCount, d.attempts.length])).toEqual([
+      ['delivered', 2, 1],
+      ['delivered', 2, 1],
+    ]);
   });
 
   it('writes no alert when the failure itself rolls back', async () => {

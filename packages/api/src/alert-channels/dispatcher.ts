@@ -10,14 +10,15 @@ export const RETRY_DELAYS_SECONDS = [30, 120, 600, 1800, 3600, 7200] as const;
 export const MAX_ATTEMPTS = RETRY_DELAYS_SECONDS.length + 1;
 /**
  * How long a claimed delivery is left alone: a dispatcher that dies mid-send is retried after it.
- * Longer than a whole batch can take (20 sends of at most 5 s, plus email), so that a lease does not
- * end while its dispatcher is still working through the batch.
+ * `claim_alert_deliveries` leases a batch for this long on the database's clock, and each delivery's
+ * lease starts again just before it is sent, so one send (5 s over HTTP, under a minute by email)
+ * never outlives its lease, however long the batch before it took.
  */
 export const LEASE_SECONDS = 300;
 
 export type AlertDispatcher = {
-  /** Sends every delivery due at `now`; resolves with how many it tried. */
-  runOnce(now?: Date): Promise<number>;
+  /** Sends every delivery that is due; resolves with how many it claimed. */
+  runOnce(): Promise<number>;
   /** Polls every `intervalMs` until `stop`. */
   start(): void;
   stop(): Promise<void>;
@@ -50,19 +51,27 @@ export function createAlertDispatcher({
       return work(em);
     });
 
-  async function deliverOne(id: string, organizationId: string, now: Date) {
+  /**
+   * Sends one claimed delivery, if the claim (the attempt count the claim set) is still the latest:
+   * a dispatcher whose lease ran out and was claimed again elsewhere leaves it to the new holder.
+   */
+  async function deliverOne(id: string, organizationId: string, claim: number) {
     const found = await inOrganization(organizationId, async (em) => {
-      const delivery = await em.findOne(AlertDelivery, { id }, { populate: ['channel', 'channel.secret'] });
-      // Someone else finished it (their lease ran out on a slow batch and this one claimed it): leave it.
-      if (delivery?.status !== 'pending') return null;
+      const renewed = await em.execute<{ id: string }[]>(
+        `update alert_delivery set next_attempt_at = now() + make_interval(secs => ?)
+          where id = ? and status = 'pending' and attempt_count = ? returning id`,
+        [LEASE_SECONDS, id, claim],
+      );
+      if (renewed.length === 0) return null;
+      const delivery = await em.findOneOrFail(AlertDelivery, { id }, { populate: ['channel', 'channel.secret'] });
       const { type, target, secret, enabled, name } = delivery.channel;
       return {
-        claim: delivery.attemptCount,
         delivery: { event: delivery.event, payload: delivery.payload },
         channel: { type, target, secret: secret ?? null, enabled, name },
       };
     });
     if (!found) return;
+    const now = new Date();
     const started = performance.now();
     const result = found.channel.enabled
       ? await deliverAlert(found.channel, describeAlert(id, found.delivery.event, found.delivery.payload, now), mailer)
@@ -71,7 +80,7 @@ export function createAlertDispatcher({
     await inOrganization(organizationId, async (em) => {
       const delivery = await em.findOne(AlertDelivery, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // Only the holder of the latest claim records: an older claim's late result changes nothing.
-      if (delivery?.status !== 'pending' || delivery.attemptCount !== found.claim) return;
+      if (delivery?.status !== 'pending' || delivery.attemptCount !== claim) return;
       recordAttempt(delivery, result, now, durationMs);
       if (result.ok) {
         delivery.status = 'delivered';
@@ -82,7 +91,7 @@ export function createAlertDispatcher({
         delivery.nextAttemptAt = null;
       } else {
         const wait = RETRY_DELAYS_SECONDS[delivery.attemptCount - 1] ?? RETRY_DELAYS_SECONDS.at(-1) ?? 60;
-        delivery.nextAttemptAt = new Date(now.getTime() + wait * 1000);
+        delivery.nextAttemptAt = new Date(Date.now() + wait * 1000);
       }
       await em.flush();
       if (!result.ok) {
@@ -109,16 +118,16 @@ export function createAlertDispatcher({
     );
   }
 
-  async function runOnce(now = new Date()) {
+  async function runOnce() {
     const claimed = await orm.em
       .fork()
-      .execute<{ delivery_id: string; organization_id: string }[]>(
-        'select delivery_id, organization_id from claim_alert_deliveries(?, ?, ?)',
-        [now, batchSize, LEASE_SECONDS],
+      .execute<{ delivery_id: string; organization_id: string; attempt_count: number }[]>(
+        'select delivery_id, organization_id, attempt_count from claim_alert_deliveries(?)',
+        [batchSize],
       );
-    for (const { delivery_id, organization_id } of claimed) {
+    for (const { delivery_id, organization_id, attempt_count } of claimed) {
       try {
-        await deliverOne(delivery_id, organization_id, now);
+        await deliverOne(delivery_id, organization_id, attempt_count);
       } catch (error) {
         // Left leased: it is tried again once the lease ends, unless it has used up its attempts.
         log('alert delivery crashed', { deliveryId: delivery_id, error: (error as Error).message });
