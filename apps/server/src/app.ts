@@ -9,6 +9,7 @@ import { registerCrossSiteGuard } from './plugins/cross-site.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { githubPlugin } from './plugins/github.ts';
 import { healthPlugin } from './plugins/health.ts';
+import { registerJsonBodyParser } from './plugins/json-body.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
 
@@ -49,6 +50,7 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
   });
 
   registerErrorHandler(app);
+  registerJsonBodyParser(app);
   await app.register(fastifyCookie);
   registerCredentialsInUrlGuard(app);
   registerCrossSiteGuard(app, { allowedOrigins: [config.publicUrl] });

@@ -61,8 +61,19 @@ describe('no route answers a caller’s mistake with a 500', () => {
   });
 });
 
-describe('a NUL character', () => {
-  it('is refused as bad input naming its field, where it would otherwise be stored', async () => {
+describe('input that cannot be stored', () => {
+  it('refuses input nested deeper than any of ours as bad input, whatever the depth', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/projects',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: `{"name":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().data).toMatchObject({ errorCode: 'VALIDATION_FAILED' });
+  });
+
+  it('refuses a NUL character as bad input naming its field, where it would otherwise be stored', async () => {
     const response = await t.app.inject({
       method: 'POST',
       url: '/projects',

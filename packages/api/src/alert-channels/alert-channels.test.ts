@@ -205,7 +205,7 @@ describe('test alerts', () => {
   it.skipIf(inject('embeddedDatabase'))(
     'runs only a few test sends at once, so a slow endpoint cannot hold database connections (real PostgreSQL only)',
     async () => {
-      const { call } = await adminOrganization('test-busy');
+      const { admin, call } = await adminOrganization('test-busy');
       const { channel } = await call.alertChannels.create({ name: 'Slow', type: 'webhook', target: WEBHOOK_URL });
       let release = () => {};
       const held = new Promise<void>((resolve) => {
@@ -223,7 +223,10 @@ describe('test alerts', () => {
         call.alertChannels.test({ id: channel.id }),
       );
       await vi.waitFor(() => expect(arrived).toBe(TEST_SENDS_AT_ONCE.perOrganization));
-      await expectError(call.alertChannels.test({ id: channel.id }), 'ALERT_TEST_BUSY');
+      const headers = new Map<string, string>();
+      const busy = api.call({ token: admin.token, organization: admin.organization.id, headers });
+      await expectError(busy.alertChannels.test({ id: channel.id }), 'ALERT_TEST_BUSY');
+      expect(headers.get('Retry-After')).toBe('5');
       // Other organizations still have room, up to the server's own limit.
       const others = await Promise.all(
         Array.from({ length: TEST_SENDS_AT_ONCE.perProcess - TEST_SENDS_AT_ONCE.perOrganization + 1 }, async (_, i) => {

@@ -136,6 +136,12 @@ describe('hash chain', () => {
         [0, 1, 2, 3, 4, 5].flatMap((round) => [
           call.projects.create({ name: unique(`locks ${round}`) }),
           call.members.updateRole({ id: extraAdmins[round]?.id as string, role: 'customer' }),
+          // The slug is unique: renaming it must not take a lock that blocks audit events either.
+          call.organizations.update({
+            slug: unique(`locks-${round}`)
+              .toLowerCase()
+              .replace(/[^a-z0-9-]/g, '-'),
+          }),
           ...channels.map((c) => call.alertChannels.update({ id: c.id, enabled: round % 2 === 0 })),
         ]),
       );

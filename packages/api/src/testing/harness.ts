@@ -38,7 +38,14 @@ export async function createTestApi() {
   const serviceToken = SERVICE_SECRET;
 
   function call(
-    auth: { token?: string | null; organization?: string | null; viaCookie?: boolean; cookies?: CookieJar } = {},
+    auth: {
+      token?: string | null;
+      organization?: string | null;
+      viaCookie?: boolean;
+      cookies?: CookieJar;
+      /** Collects the response headers the API sets (rate limits, Retry-After). */
+      headers?: Map<string, string>;
+    } = {},
   ) {
     const cookies = auth.cookies ?? newCookieJar();
     const request: RequestInfo = {
@@ -55,7 +62,7 @@ export async function createTestApi() {
         clearSessionCookie: () => {
           cookies.cleared++;
         },
-        setHeader: () => {},
+        setHeader: (name, value) => auth.headers?.set(name, value),
       }),
     );
   }

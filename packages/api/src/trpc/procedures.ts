@@ -15,14 +15,14 @@ import { toTRPCError } from './error-format.ts';
 import { t } from './init.ts';
 import type { ProcedureMeta } from './meta.ts';
 
-/** Every procedure starts here: domain errors get their status, and dependencies get their type. */
+/**
+ * Every procedure starts here: input that could not be stored is refused, domain errors get their
+ * status (and a `Retry-After` header when they say when to retry), a deadlock is a conflict, and
+ * dependencies get their type.
+ */
 export const baseProcedure = t.procedure.use(async ({ ctx, next, getRawInput }) => {
-  const nul = pathToNul(await getRawInput());
-  if (nul !== null) {
-    throw toTRPCError(
-      new AppError('VALIDATION_FAILED', 'Text may not contain the NUL character (U+0000)', { field: nul }),
-    );
-  }
+  const unstorable = unstorableInput(await getRawInput());
+  if (unstorable) throw toTRPCError(new AppError('VALIDATION_FAILED', unstorable.message, { field: unstorable.field }));
   const dependencies = ctx.dependencies as ApiDependencies;
   const origin: RequestOrigin = {
     ip: ctx.request.ip,
@@ -30,7 +30,11 @@ export const baseProcedure = t.procedure.use(async ({ ctx, next, getRawInput }) 
     requestId: ctx.request.requestId,
   };
   const result = await next({ ctx: { ...dependencies, origin, em: dependencies.orm.em.fork() as EntityManager } });
-  if (!result.ok && result.error.cause instanceof AppError) throw toTRPCError(result.error.cause);
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const retryAfter = result.error.cause.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') ctx.response.setHeader('Retry-After', String(retryAfter));
+    throw toTRPCError(result.error.cause);
+  }
   if (!result.ok && isLockConflict(result.error.cause)) {
     // The database chose this request to break a lock cycle with another one (its transaction has
     // rolled back whole): a conflict the caller can retry, not a server fault.
@@ -43,22 +47,35 @@ export const baseProcedure = t.procedure.use(async ({ ctx, next, getRawInput }) 
   return result;
 });
 
+// 55P03: a lock wait gave up (lock_timeout); MikroORM maps it to no class of its own.
 const isLockConflict = (error: unknown) =>
-  error instanceof DeadlockException || error instanceof LockWaitTimeoutException;
+  error instanceof DeadlockException ||
+  error instanceof LockWaitTimeoutException ||
+  (error as { code?: unknown } | undefined)?.code === '55P03';
+
+/** No input of ours nests deeper than a few levels; this bounds the walk below. */
+export const MAX_INPUT_DEPTH = 32;
 
 /**
- * Where in an input a NUL character hides (`''` for the input itself), or null. PostgreSQL text
- * and JSON cannot store U+0000, so every procedure refuses it up front, naming the field, instead
- * of failing in the database.
+ * What in an input could not be stored, checked before any procedure sees it: a NUL character
+ * (PostgreSQL text and JSON cannot hold U+0000, and would fail with a 500), or nesting deeper than
+ * any input of ours. Walked with a queue rather than recursion, so no input can exhaust the stack.
  */
-export function pathToNul(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (typeof value !== 'object' || value === null) return null;
-  for (const [key, item] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (key.includes('\u0000')) return at;
-    const found = pathToNul(item, at);
-    if (found !== null) return found;
+export function unstorableInput(input: unknown): { field: string; message: string } | null {
+  const queue: { value: unknown; path: string; depth: number }[] = [{ value: input, path: '', depth: 0 }];
+  for (let item = queue.pop(); item; item = queue.pop()) {
+    const { value, path, depth } = item;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { field: path, message: 'Text may not contain the NUL character (U+0000)' };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_INPUT_DEPTH) return { field: path, message: `Input may not nest deeper than ${MAX_INPUT_DEPTH}` };
+    for (const [key, child] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) return { field: at, message: 'Names may not contain the NUL character (U+0000)' };
+      queue.push({ value: child, path: at, depth: depth + 1 });
+    }
   }
   return null;
 }
@@ -78,7 +95,7 @@ async function enforceRateLimit(ctx: RateContext, rateClass: RateClass, counter:
   ctx.response.setHeader('RateLimit-Remaining', String(decision.remaining));
   ctx.response.setHeader('RateLimit-Reset', String(decision.resetSeconds));
   if (!decision.allowed) {
-    ctx.response.setHeader('Retry-After', String(decision.resetSeconds));
+    // `retryAfterSeconds` becomes the Retry-After header in baseProcedure, as for every refusal.
     throw new AppError('RATE_LIMITED', `Too many ${rateClass} requests: at most ${decision.limit} a minute`, {
       details: { class: rateClass, limit: decision.limit, retryAfterSeconds: decision.resetSeconds },
     });

@@ -27,6 +27,8 @@ export const Project = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   uniques: [{ properties: ['organization', 'slug'] }],
+  // Backs the foreign key: deleting a connection looks up the projects that use it.
+  indexes: [{ name: 'project_aws_connection_id_index', properties: ['awsConnectionId'] }],
   ...organizationOwned,
 });
 

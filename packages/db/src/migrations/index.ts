@@ -8,7 +8,8 @@ import { Migration20261128115459_aws_connections as m4 } from './Migration202611
 import { Migration20261128124339_integrations as m5 } from './Migration20261128124339_integrations.ts';
 import { Migration20261203080000_organization_lock_mode as m6 } from './Migration20261203080000_organization_lock_mode.ts';
 import { Migration20261203081552_aws_connection_integrity as m7 } from './Migration20261203081552_aws_connection_integrity.ts';
-import { Migration20261203090000_alert_claims as m8 } from './Migration20261203090000_alert_claims.ts';
+import { Migration20261203084105_key_locks as m8 } from './Migration20261203084105_key_locks.ts';
+import { Migration20261203090000_alert_claims as m9 } from './Migration20261203090000_alert_claims.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -19,5 +20,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128124339_integrations', class: m5 },
   { name: 'Migration20261203080000_organization_lock_mode', class: m6 },
   { name: 'Migration20261203081552_aws_connection_integrity', class: m7 },
-  { name: 'Migration20261203090000_alert_claims', class: m8 },
+  { name: 'Migration20261203084105_key_locks', class: m8 },
+  { name: 'Migration20261203090000_alert_claims', class: m9 },
 ];
