@@ -8,7 +8,7 @@
  * Without TEST_REDIS_URL the Redis row is left out; without TEST_DATABASE_URL it runs on embedded
  * PGlite, whose single session makes every figure smaller and noisier.
  */
-import { RateLimits } from '@strictops/api';
+import { createSecretBox, newSecretsKey, RateLimits } from '@strictops/api';
 import { Organization, openDatabase } from '@strictops/db';
 import { createTestDatabase } from '@strictops/db/testing';
 import { buildApp } from '../src/app.ts';
@@ -32,7 +32,11 @@ const servers = await Promise.all(
   variants.map(async (variant) => {
     const app = await buildApp({
       config: loadConfig({ NODE_ENV: 'production' }),
-      dependencies: { orm, rateLimits: variant.rateLimits },
+      dependencies: {
+        orm,
+        rateLimits: variant.rateLimits,
+        secrets: createSecretBox(Buffer.from(newSecretsKey(), 'base64')),
+      },
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     return { ...variant, app, base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };

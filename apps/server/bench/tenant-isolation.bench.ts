@@ -12,6 +12,7 @@
  *   BENCH_SECONDS=10 BENCH_CONCURRENCY=16 npm run bench:rls
  */
 
+import { createSecretBox, newSecretsKey } from '@strictops/api';
 import { openDatabase } from '@strictops/db';
 import { createTestDatabase } from '@strictops/db/testing';
 import type { FastifyInstance } from 'fastify';
@@ -27,7 +28,7 @@ async function serve(url: string, rowLevelSecurity: boolean) {
   const orm = await openDatabase({ url, poolSize: CONCURRENCY, role: rowLevelSecurity ? 'app' : 'owner' });
   const app = await buildApp({
     config: loadConfig({ NODE_ENV: 'production' }),
-    dependencies: { orm, rowLevelSecurity },
+    dependencies: { orm, rowLevelSecurity, secrets: createSecretBox(Buffer.from(newSecretsKey(), 'base64')) },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };

@@ -81,6 +81,14 @@ const EnvSchema = z.object({
   GITHUB_API_URL: optionalUrl(['https:']),
   GITHUB_URL: optionalUrl(['https:']),
   STRICTOPS_APP_URL: optionalUrl(['http:', 'https:']),
+  STRICTOPS_SECRETS_KEY: z
+    .string()
+    .trim()
+    .refine((value) => /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').length === 32, {
+      message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+    })
+    .transform((value) => Buffer.from(value, 'base64'))
+    .optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -113,6 +121,8 @@ export type ServerConfig = {
   github: GithubAppSettings | undefined;
   /** The web app, where the GitHub setup redirect sends the browser on; unset: it answers JSON. */
   appUrl: string | undefined;
+  /** Seals alert channels' secrets; unset: a key kept beside the embedded database (see secrets-key.ts). */
+  secretsKey: Buffer | undefined;
   /** Internal services allowed to call internal.* procedures: each name with the SHA-256 of its secret. */
   serviceCredentials: { name: string; secretSha256: string }[];
   /** Unset: invitation emails are written to the log instead of sent. */
@@ -183,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
           }
         : undefined,
     appUrl: e.STRICTOPS_APP_URL?.replace(/\/+$/, ''),
+    secretsKey: e.STRICTOPS_SECRETS_KEY,
     serviceCredentials: (e.STRICTOPS_SERVICE_TOKENS ?? '')
       .split(',')
       .filter(Boolean)

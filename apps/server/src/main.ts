@@ -1,9 +1,17 @@
-import { createAlertDispatcher, createMailer, RateLimits } from '@strictops/api';
+import { createAlertDispatcher, createMailer, createSecretBox, RateLimits } from '@strictops/api';
 import { buildApp } from './app.ts';
-import { loadConfigOrExit } from './config.ts';
+import { ConfigError, loadConfigOrExit } from './config.ts';
 import { openServerDatabase } from './database.ts';
+import { resolveSecretsKey } from './secrets-key.ts';
 
 const config = loadConfigOrExit();
+const secrets = createSecretBox(
+  await resolveSecretsKey(config, (message) => console.log(message)).catch((error: unknown) => {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }),
+);
 
 const database = await openServerDatabase(config, (message) => console.log(message));
 // Without SMTP_URL the mailer writes each invitation to the server log (it only logs after start).
@@ -20,6 +28,7 @@ app = await buildApp({
   dependencies: {
     orm: database.orm,
     mailer,
+    secrets,
     rateLimits,
     serviceCredentials: config.serviceCredentials,
     aws: config.aws,
@@ -32,6 +41,7 @@ if (!config.smtpUrl) app.log.warn('SMTP_URL is unset: emails are written to this
 const alerts = createAlertDispatcher({
   orm: database.orm,
   mailer,
+  secrets,
   log: (message, fields) => app.log.warn(fields, message),
 });
 

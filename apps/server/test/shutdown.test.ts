@@ -44,6 +44,20 @@ describe('main', () => {
     expect(stderr).toMatch(/PORT/);
   });
 
+  it('refuses to start on a database of its own without STRICTOPS_SECRETS_KEY', async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+      env: { ...process.env, DATABASE_URL: inject('databaseUrl'), STRICTOPS_SECRETS_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/STRICTOPS_SECRETS_KEY is required with DATABASE_URL/);
+  });
+
   it('finishes the request in flight on SIGTERM, then exits 0', async () => {
     const port = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'strictops-sigterm-'));
@@ -57,7 +71,7 @@ describe('main', () => {
         // test's PGlite is one session, whose role the test's own connections have already set).
         ...(inject('embeddedDatabase')
           ? { DATABASE_URL: '', STRICTOPS_DATA_DIR: dataDir }
-          : { DATABASE_URL: inject('databaseUrl') }),
+          : { DATABASE_URL: inject('databaseUrl'), STRICTOPS_SECRETS_KEY: Buffer.alloc(32, 9).toString('base64') }),
         LOG_LEVEL: 'warn',
       },
       stdio: 'ignore',

@@ -1,4 +1,4 @@
-import { createMemoryMailer, type RateLimits } from '@strictops/api';
+import { createMemoryMailer, createSecretBox, type RateLimits } from '@strictops/api';
 import { openDatabase } from '@strictops/db';
 import type {} from '@strictops/db/testing';
 import type { FastifyInstance } from 'fastify';
@@ -17,7 +17,8 @@ export async function createTestApp(env: Record<string, string> = {}, extra: { r
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: ORIGIN, ...env });
   const orm = await openDatabase({ url: inject('databaseUrl') });
   const mailer = createMemoryMailer({ publicUrl: config.publicUrl });
-  const app = await buildApp({ config, dependencies: { orm, mailer, github: config.github, ...extra } });
+  const secrets = createSecretBox(Buffer.alloc(32, 7));
+  const app = await buildApp({ config, dependencies: { orm, mailer, secrets, github: config.github, ...extra } });
   return {
     app,
     orm,

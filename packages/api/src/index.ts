@@ -1,4 +1,5 @@
 export { type AlertDispatcher, createAlertDispatcher } from './alert-channels/dispatcher.ts';
+export { createSecretBox, newSecretsKey, type SecretBox } from './alert-channels/secret-box.ts';
 export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retention.service.ts';
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';

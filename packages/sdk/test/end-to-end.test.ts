@@ -2,7 +2,7 @@
 // Everything below goes through the SDK only, the way a customer's code would.
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
-import { createAlertDispatcher, createMemoryMailer } from '@strictops/api';
+import { createAlertDispatcher, createMemoryMailer, createSecretBox, newSecretsKey } from '@strictops/api';
 import { type RoleRules, stsHandler, TEST_AWS } from '@strictops/api/testing/aws';
 import { githubHandlers, installApp, newGithubWorld, oauthCode, TEST_GITHUB } from '@strictops/api/testing/github';
 import { type Orm, openDatabase } from '@strictops/db';
@@ -20,6 +20,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 let baseUrl: string;
 // Invitation emails land here; a deploy worker authenticates with this service secret.
 const mailer = createMemoryMailer({ publicUrl: 'http://localhost:3000' });
+const secrets = createSecretBox(Buffer.from(newSecretsKey(), 'base64'));
 const WORKER_SECRET = 'sdk-end-to-end-worker-secret-0123456789';
 
 beforeAll(async () => {
@@ -41,6 +42,7 @@ beforeAll(async () => {
     dependencies: {
       orm,
       mailer,
+      secrets,
       serviceCredentials: config.serviceCredentials,
       // STS is answered by msw; explicit credentials keep the AWS SDK from looking for real ones.
       aws: config.aws && { ...config.aws, credentials: TEST_AWS.credentials },
@@ -456,7 +458,7 @@ describe('integrations, end to end', () => {
       message: 'migration 42 failed',
     });
     received.length = 0;
-    await createAlertDispatcher({ orm, mailer }).runOnce();
+    await createAlertDispatcher({ orm, mailer, secrets }).runOnce();
     const delivery = received.find((r) => r.url === HOOK);
     if (!delivery) throw new Error('the webhook got nothing');
     const [, timestamp, digest] =

@@ -25,7 +25,9 @@ export const alertChannelsRouter = router({
     })
     .input(CreateAlertChannelInput)
     .output(CreatedAlertChannelDto)
-    .mutation(({ ctx, input }) => channels.createAlertChannel(ctx.em, { audit: ctx.audit, ...input })),
+    .mutation(({ ctx, input }) =>
+      channels.createAlertChannel(ctx.em, { audit: ctx.audit, secrets: ctx.secrets, ...input }),
+    ),
 
   update: orgProcedure
     .meta({
@@ -34,7 +36,9 @@ export const alertChannelsRouter = router({
     })
     .input(UpdateAlertChannelInput)
     .output(AlertChannelDto)
-    .mutation(({ ctx, input }) => channels.updateAlertChannel(ctx.em, { audit: ctx.audit, ...input })),
+    .mutation(({ ctx, input }) =>
+      channels.updateAlertChannel(ctx.em, { audit: ctx.audit, secrets: ctx.secrets, ...input }),
+    ),
 
   delete: orgProcedure
     .meta({
@@ -67,7 +71,12 @@ export const alertChannelsRouter = router({
     .input(AlertChannelRef)
     .output(TestResultDto)
     .mutation(({ ctx, input }) =>
-      channels.testAlertChannel(ctx.em, { audit: ctx.audit, id: input.id, mailer: ctx.mailer ?? fallbackMailer() }),
+      channels.testAlertChannel(ctx.em, {
+        audit: ctx.audit,
+        id: input.id,
+        mailer: ctx.mailer ?? fallbackMailer(),
+        secrets: ctx.secrets,
+      }),
     ),
 
   deliveries: orgProcedure

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type AlertAttempt, AlertChannel, type AlertChannelType, AlertDelivery } from '@strictops/db';
+import { type AlertAttempt, AlertChannel, type AlertChannelType, AlertDelivery, uuidv7 } from '@strictops/db';
 import { z } from 'zod';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
@@ -7,8 +7,15 @@ import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
 import type { Mailer } from '../invitations/mailer.ts';
 import { toPage } from '../pagination.ts';
-import { type AlertEvent, deliverAlert, describeAlert, newSigningSecret } from './notifications.ts';
+import {
+  type AlertEvent,
+  type ChannelAddress,
+  deliverAlert,
+  describeAlert,
+  newSigningSecret,
+} from './notifications.ts';
 import { checkUrl, type DeliveryResult } from './safe-http.ts';
+import type { SecretBox } from './secret-box.ts';
 
 const SLACK_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
 const PAGERDUTY_ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
@@ -82,6 +89,18 @@ export async function loadChannel(em: EntityManager, id: string, options: { with
   return channel;
 }
 
+/** What delivery needs of a channel, its secret unsealed. */
+export function channelAddress(
+  channel: Pick<AlertChannel, 'id' | 'type' | 'target' | 'secret'>,
+  secrets: SecretBox,
+): ChannelAddress {
+  return {
+    type: channel.type,
+    target: channel.target,
+    secret: channel.secret ? secrets.open(channel.secret, channel.id) : null,
+  };
+}
+
 /** A duplicate name is a clear error, not a failed transaction. */
 const flushNamed = (em: EntityManager) =>
   flushOrDuplicate(
@@ -95,19 +114,30 @@ const flushNamed = (em: EntityManager) =>
 
 export async function createAlertChannel(
   em: EntityManager,
-  input: { audit: AuditScope; name: string; type: AlertChannelType; target: string; enabled: boolean },
+  input: {
+    audit: AuditScope;
+    secrets: SecretBox;
+    name: string;
+    type: AlertChannelType;
+    target: string;
+    enabled: boolean;
+  },
 ) {
-  const { audit, name, type, enabled } = input;
+  const { audit, secrets, name, type, enabled } = input;
   const address = addressFor(type, input.target);
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'alertChannels' });
   const signingSecret = type === 'webhook' ? newSigningSecret() : null;
+  const secret = signingSecret ?? address.secret;
+  // The id is made here rather than at insert: the sealed secret is bound to it.
+  const id = uuidv7();
   const channel = em.create(AlertChannel, {
+    id,
     organization: audit.organizationId,
     name,
     type,
     enabled,
     target: address.target,
-    secret: signingSecret ?? address.secret,
+    secret: secret === null ? null : secrets.seal(secret, id),
   });
   await flushNamed(em);
   await recordAuditEvent(em, audit, {
@@ -120,7 +150,7 @@ export async function createAlertChannel(
 
 export async function updateAlertChannel(
   em: EntityManager,
-  input: { audit: AuditScope; id: string; name?: string; target?: string; enabled?: boolean },
+  input: { audit: AuditScope; secrets: SecretBox; id: string; name?: string; target?: string; enabled?: boolean },
 ) {
   const channel = await loadChannel(em, input.id);
   const changes: Record<string, { before: unknown; after: unknown }> = {};
@@ -138,7 +168,9 @@ export async function updateAlertChannel(
     changes.target = { before: channel.target, after: address.target };
     channel.target = address.target;
     // A webhook keeps its signing secret when its URL changes.
-    if (channel.type !== 'webhook') channel.secret = address.secret;
+    if (channel.type !== 'webhook') {
+      channel.secret = address.secret === null ? null : input.secrets.seal(address.secret, channel.id);
+    }
   }
   if (Object.keys(changes).length === 0) return view(channel);
   await flushNamed(em);
@@ -211,7 +243,7 @@ async function inTestSendSlot<T>(organizationId: string, send: () => Promise<T>)
 
 export async function testAlertChannel(
   em: EntityManager,
-  { audit, id, mailer }: { audit: AuditScope; id: string; mailer: Mailer },
+  { audit, id, mailer, secrets }: { audit: AuditScope; id: string; mailer: Mailer; secrets: SecretBox },
 ) {
   const channel = await loadChannel(em, id, { withSecret: true });
   const now = new Date();
@@ -227,7 +259,7 @@ export async function testAlertChannel(
   const alert = describeAlert(delivery.id, delivery.event, delivery.payload, now);
   const started = performance.now();
   const result = await inTestSendSlot(audit.organizationId, () =>
-    deliverAlert({ type: channel.type, target: channel.target, secret: channel.secret ?? null }, alert, mailer),
+    deliverAlert(channelAddress(channel, secrets), alert, mailer),
   );
   recordAttempt(delivery, result, now, performance.now() - started);
   delivery.status = result.ok ? 'delivered' : 'failed';

@@ -124,6 +124,30 @@ describe('alert channels', () => {
     }
   });
 
+  it('stores secrets sealed: the database holds no Slack URL, routing key or signing secret', async () => {
+    const { admin, call } = await adminOrganization('sealed');
+    const slack = await call.alertChannels.create({ name: 'Slack', type: 'slack', target: SLACK_URL });
+    const pd = await call.alertChannels.create({ name: 'PD', type: 'pagerduty', target: ROUTING_KEY });
+    const hook = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    const rows = await api.inOrganization(admin.organization.id, (em) =>
+      em.execute<{ id: string; secret: string }[]>('select id, secret from alert_channel'),
+    );
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain('slacksecretpart0001');
+    expect(stored).not.toContain(ROUTING_KEY);
+    expect(stored).not.toContain(hook.signingSecret as string);
+    for (const row of rows) expect(row.secret).toMatch(/^sealed1\./);
+    const secretOf = (id: string) => api.secrets.open(rows.find((r) => r.id === id)?.secret ?? '', id);
+    expect(secretOf(slack.channel.id)).toBe(SLACK_URL);
+    expect(secretOf(pd.channel.id)).toBe(ROUTING_KEY);
+    // A new target is sealed as well, and delivery opens it.
+    const newUrl = 'https://hooks.slack.com/services/T0001/B0001/slacksecretpart0002';
+    endpoints.use(http.post(newUrl, answer(newUrl)));
+    await call.alertChannels.update({ id: slack.channel.id, target: newUrl });
+    expect((await call.alertChannels.test({ id: slack.channel.id })).ok).toBe(true);
+    expect(received.map((r) => r.url)).toEqual([newUrl]);
+  });
+
   it('keeps secrets out of the audit log', async () => {
     const { admin, call } = await adminOrganization('channel-audit');
     const webhook = await call.alertChannels.create({ name: 'Webhook', type: 'webhook', target: WEBHOOK_URL });
@@ -309,7 +333,12 @@ describe('failed deployments notify enabled channels', () => {
     expect(received).toEqual([]); // nothing is sent inside the transaction
 
     const logged: unknown[] = [];
-    const dispatcher = createAlertDispatcher({ orm: api.orm, mailer: api.mailer, log: (m, f) => logged.push([m, f]) });
+    const dispatcher = createAlertDispatcher({
+      orm: api.orm,
+      mailer: api.mailer,
+      secrets: api.secrets,
+      log: (m, f) => logged.push([m, f]),
+    });
     await dispatcher.runOnce();
     const hook = received.find((r) => r.url === WEBHOOK_URL);
     if (!hook) throw new Error('the webhook received nothing');
@@ -344,6 +373,7 @@ describe('failed deployments notify enabled channels', () => {
     const dispatcher = createAlertDispatcher({
       orm: api.orm,
       mailer: api.mailer,
+      secrets: api.secrets,
       log: (message, fields) => logged.push(`${message} ${JSON.stringify(fields)}`),
     });
     await failDeployment(admin, call);
@@ -401,11 +431,11 @@ describe('failed deployments notify enabled channels', () => {
       }),
     );
     // The first dispatcher claims both deliveries and hangs on its first send...
-    const slow = createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    const slow = createAlertDispatcher({ orm: api.orm, mailer: api.mailer, secrets: api.secrets }).runOnce();
     await vi.waitFor(() => expect(sends).toHaveLength(1));
     // ...past its lease: a second dispatcher claims both again, and hangs on its own first send.
     await elapse(admin.organization.id, LEASE_SECONDS + 1);
-    const takeover = createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    const takeover = createAlertDispatcher({ orm: api.orm, mailer: api.mailer, secrets: api.secrets }).runOnce();
     await vi.waitFor(() => expect(sends).toHaveLength(2));
     // The first dispatcher goes on: its claim on the delivery it had not started is no longer the
     // latest, so it leaves that one to the second, which is still holding it.
@@ -451,7 +481,7 @@ describe('failed deployments notify enabled channels', () => {
     const { channel } = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
     await failDeployment(admin, call);
     await call.alertChannels.update({ id: channel.id, enabled: false });
-    await createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    await createAlertDispatcher({ orm: api.orm, mailer: api.mailer, secrets: api.secrets }).runOnce();
     expect(received).toEqual([]);
     expect((await call.alertChannels.deliveries({ id: channel.id })).items).toMatchObject([
       { status: 'failed', attempts: [{ error: 'the channel is disabled' }] },
@@ -461,7 +491,12 @@ describe('failed deployments notify enabled channels', () => {
   it('runs on its own once started, and stops cleanly', async () => {
     const { admin, call } = await adminOrganization('started');
     await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
-    const dispatcher = createAlertDispatcher({ orm: api.orm, mailer: api.mailer, intervalMs: 20 });
+    const dispatcher = createAlertDispatcher({
+      orm: api.orm,
+      mailer: api.mailer,
+      secrets: api.secrets,
+      intervalMs: 20,
+    });
     dispatcher.start();
     try {
       await failDeployment(admin, call);
@@ -492,7 +527,7 @@ describe('failed deployments notify enabled channels', () => {
       await em.flush();
       return delivery.id;
     });
-    await createAlertDispatcher({ orm: api.orm, mailer: api.mailer }).runOnce();
+    await createAlertDispatcher({ orm: api.orm, mailer: api.mailer, secrets: api.secrets }).runOnce();
     const [delivery] = await deliveriesOf(admin.organization.id);
     expect(delivery).toMatchObject({ id, status: 'failed', attemptCount: MAX_ATTEMPTS });
     expect(received).toEqual([]);

@@ -2,8 +2,9 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlertDelivery, enterOrganization, type Orm } from '@strictops/db';
 import type { Mailer } from '../invitations/mailer.ts';
-import { recordAttempt } from './alert-channels.service.ts';
+import { channelAddress, recordAttempt } from './alert-channels.service.ts';
 import { deliverAlert, describeAlert } from './notifications.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /** Waits before the 2nd, 3rd, … attempt: about three and a half hours in all, then the delivery fails. */
 export const RETRY_DELAYS_SECONDS = [30, 120, 600, 1800, 3600, 7200] as const;
@@ -35,12 +36,15 @@ type Log = (message: string, fields: Record<string, unknown>) => void;
 export function createAlertDispatcher({
   orm,
   mailer,
+  secrets,
   intervalMs = 2000,
   batchSize = 20,
   log = () => {},
 }: {
   orm: Orm;
   mailer: Mailer;
+  /** Unseals channel secrets: the same key as the API's. */
+  secrets: SecretBox;
   intervalMs?: number;
   batchSize?: number;
   log?: Log;
@@ -64,10 +68,10 @@ export function createAlertDispatcher({
       );
       if (renewed.length === 0) return null;
       const delivery = await em.findOneOrFail(AlertDelivery, { id }, { populate: ['channel', 'channel.secret'] });
-      const { type, target, secret, enabled, name } = delivery.channel;
+      const { enabled, name } = delivery.channel;
       return {
         delivery: { event: delivery.event, payload: delivery.payload },
-        channel: { type, target, secret: secret ?? null, enabled, name },
+        channel: { ...channelAddress(delivery.channel, secrets), enabled, name },
       };
     });
     if (!found) return;

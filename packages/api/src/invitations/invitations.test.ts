@@ -284,6 +284,7 @@ describe('delivery failure', () => {
       createContext(
         {
           orm: api.orm,
+          secrets: api.secrets,
           mailer: {
             sendInvitation: async () => {
               throw new Error('relay down');

@@ -4,6 +4,7 @@ import { enterOrganization, Membership, type Orm, openDatabase, type Role, USER_
 import type {} from '@strictops/db/testing';
 import { TRPCError } from '@trpc/server';
 import { expect, inject } from 'vitest';
+import { createSecretBox } from '../alert-channels/secret-box.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { createMemoryMailer } from '../invitations/mailer.ts';
 import { appRouter } from '../root.ts';
@@ -29,6 +30,8 @@ export const newCookieJar = (): CookieJar => ({ set: new Map(), cleared: 0 });
  */
 const SERVICE_SECRET = 'test-deploy-worker-secret-0123456789abcdef';
 const TEST_SERVICE = { name: 'test-worker', secretSha256: createHash('sha256').update(SERVICE_SECRET).digest('hex') };
+/** The tests' channel-secret key: fixed, so that a failing test's rows can be read afterwards. */
+export const TEST_SECRETS = createSecretBox(Buffer.alloc(32, 7));
 
 export async function createTestApi() {
   const orm = await openDatabase({ url: inject('databaseUrl'), poolSize: 20 });
@@ -57,13 +60,17 @@ export async function createTestApi() {
       organization: auth.organization ?? null,
     };
     return createCaller(
-      createContext({ orm, mailer, serviceCredentials: [TEST_SERVICE], aws: TEST_AWS, github: TEST_GITHUB }, request, {
-        setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
-        clearSessionCookie: () => {
-          cookies.cleared++;
+      createContext(
+        { orm, mailer, secrets: TEST_SECRETS, serviceCredentials: [TEST_SERVICE], aws: TEST_AWS, github: TEST_GITHUB },
+        request,
+        {
+          setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
+          clearSessionCookie: () => {
+            cookies.cleared++;
+          },
+          setHeader: (name, value) => auth.headers?.set(name, value),
         },
-        setHeader: (name, value) => auth.headers?.set(name, value),
-      }),
+      ),
     );
   }
 
@@ -118,6 +125,7 @@ export async function createTestApi() {
   return {
     orm,
     mailer,
+    secrets: TEST_SECRETS,
     serviceToken,
     call,
     signUp,

@@ -40,6 +40,8 @@ export type ApiDependencies = {
   serviceCredentials?: ServiceCredential[];
   /** StrictOps's own AWS identity, which customers' roles trust. Unset: AWS connections are unavailable. */
   aws?: AwsSettings;
+  /** Seals and opens alert channels' secrets (STRICTOPS_SECRETS_KEY). */
+  secrets: import('../alert-channels/secret-box.ts').SecretBox;
   /** The StrictOps GitHub App. Unset: GitHub installations are unavailable. */
   github?: import('../github-installations/github-app.ts').GithubAppSettings;
 };

@@ -23,7 +23,8 @@ export const AlertChannel = defineEntity({
     name: p.string().length(100),
     type: p.enum(ALERT_CHANNEL_TYPES),
     target: p.string().length(2048),
-    secret: p.string().length(2048).strictNullable().lazy(),
+    // Sealed (see the API's secret box): longer than what it holds.
+    secret: p.text().strictNullable().lazy(),
     enabled: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p

@@ -9,7 +9,8 @@ import { Migration20261128124339_integrations as m5 } from './Migration202611281
 import { Migration20261203080000_organization_lock_mode as m6 } from './Migration20261203080000_organization_lock_mode.ts';
 import { Migration20261203081552_aws_connection_integrity as m7 } from './Migration20261203081552_aws_connection_integrity.ts';
 import { Migration20261203084105_key_locks as m8 } from './Migration20261203084105_key_locks.ts';
-import { Migration20261203090000_alert_claims as m9 } from './Migration20261203090000_alert_claims.ts';
+import { Migration20261203084753_sealed_channel_secrets as m9 } from './Migration20261203084753_sealed_channel_secrets.ts';
+import { Migration20261203090000_alert_claims as m10 } from './Migration20261203090000_alert_claims.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -21,5 +22,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203080000_organization_lock_mode', class: m6 },
   { name: 'Migration20261203081552_aws_connection_integrity', class: m7 },
   { name: 'Migration20261203084105_key_locks', class: m8 },
-  { name: 'Migration20261203090000_alert_claims', class: m9 },
+  { name: 'Migration20261203084753_sealed_channel_secrets', class: m9 },
+  { name: 'Migration20261203090000_alert_claims', class: m10 },
 ];
