@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { newSecretsKey } from '@strictops/api';
 import { resolveDataDir } from '@strictops/db';
@@ -31,17 +32,20 @@ export async function resolveSecretsKey(
     return key;
   }
   await mkdir(dirname(file), { recursive: true });
+  // Written whole to a file of its own, then linked into place: a second server starting at the same
+  // moment, or a crash half-way, can never leave a half-written key behind. The loser of a race
+  // (EEXIST) reads the winner's key.
   const key = newSecretsKey();
-  // `wx`: two servers starting at once cannot both write one; the loser reads the winner's.
-  const written = await writeFile(file, `${key}\n`, { flag: 'wx', mode: 0o600 }).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST') return false;
-      throw error;
-    },
-  );
-  if (!written) return resolveSecretsKey(config, log);
-  await chmod(file, 0o600);
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, `${key}\n`, { flag: 'wx', mode: 0o600 });
+  try {
+    await link(draft, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return resolveSecretsKey(config, log);
+  } finally {
+    await unlink(draft);
+  }
   log(`STRICTOPS_SECRETS_KEY is unset: made a key for the embedded database in ${file}`);
   return Buffer.from(key, 'base64');
 }

@@ -66,7 +66,7 @@ describe('migrations', () => {
       const sql = (text: string, params: unknown[] = []) => orm.em.getConnection().execute(text, params);
       // As an owner bound by forced row-level security would not see them, write them as the app does.
       const organization = '0190a5a0-0000-7000-8000-000000000001';
-      const connection = (id: string, arn: string, verifiedAt: string) =>
+      const connection = (id: string, arn: string, verifiedAt: string | null) =>
         sql(
           `insert into aws_connection (id, organization_id, name, external_id, role_arn, account_id, status, verified_at, created_at)
            values (?, ?, ?, ?, ?, '123456789012', 'verified', ?, now())`,
@@ -83,6 +83,7 @@ describe('migrations', () => {
         'arn:aws:iam::123456789012:role/ci/deploy',
         '2026-02-01',
       );
+      await connection('0190a5a0-0000-7000-8000-00000000000c', 'arn:aws:iam::123456789012:role/DEPLOY', null);
       await sql(
         `insert into project (id, organization_id, name, slug, aws_connection_id, config_revision, created_at)
          values ('0190a5a0-0000-7000-8000-0000000000f1', ?, 'Orphan', 'orphan', '0190a5a0-0000-7000-8000-0000000000dd', 0, now())`,
@@ -94,14 +95,15 @@ describe('migrations', () => {
 
       await sql('begin');
       await sql(`select set_config('app.organization_id', ?, true)`, [organization]);
-      const connections = await sql('select role_arn, status from aws_connection order by verified_at nulls last');
+      const connections = await sql('select role_arn, status from aws_connection order by id');
       const [project] = await sql('select aws_connection_id from project');
       await sql('commit');
-      // The earliest verification keeps the role; the other spelling of it is failed, and the
+      // The earliest verification keeps the role; the other spellings of it are failed, and the
       // project that pointed at a connection which no longer existed is unlinked.
       expect(connections).toEqual([
         { role_arn: 'arn:aws:iam::123456789012:role/Deploy', status: 'verified' },
         { role_arn: 'arn:aws:iam::123456789012:role/ci/deploy', status: 'failed' },
+        { role_arn: 'arn:aws:iam::123456789012:role/DEPLOY', status: 'failed' },
       ]);
       expect(project).toEqual({ aws_connection_id: null });
     } finally {

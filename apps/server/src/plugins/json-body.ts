@@ -13,12 +13,15 @@ function nestsDeeperThan(value: unknown, max: number): boolean {
 }
 
 /**
- * JSON bodies are parsed as Fastify does by default (prototype poisoning refused), then refused
+ * JSON bodies are parsed as Fastify does by default (prototype and constructor poisoning refused), then refused
  * with a 400 when they nest deeper than any input of ours: the tRPC and OpenAPI adapters copy a body
  * with recursive code, which a body of a few kilobytes of `[[[[…` would otherwise crash into a 500.
  */
 export function registerJsonBodyParser(app: FastifyInstance) {
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  const parseJson = app.getDefaultJsonParser(
+    app.initialConfig.onProtoPoisoning ?? 'error',
+    app.initialConfig.onConstructorPoisoning ?? 'error',
+  );
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (error, value) => {

@@ -89,16 +89,26 @@ export async function loadChannel(em: EntityManager, id: string, options: { with
   return channel;
 }
 
-/** What delivery needs of a channel, its secret unsealed. */
+/** Why a delivery failed when this server cannot open the channel's secret. */
+export const UNREADABLE_SECRET = 'this server cannot open the channel’s secret (was STRICTOPS_SECRETS_KEY changed?)';
+
+/**
+ * What delivery needs of a channel, its secret unsealed; null when this server cannot open it (a
+ * different key): that is a failed delivery with a reason, like any other, not a crash.
+ */
 export function channelAddress(
   channel: Pick<AlertChannel, 'id' | 'type' | 'target' | 'secret'>,
   secrets: SecretBox,
-): ChannelAddress {
-  return {
-    type: channel.type,
-    target: channel.target,
-    secret: channel.secret ? secrets.open(channel.secret, channel.id) : null,
-  };
+): ChannelAddress | null {
+  try {
+    return {
+      type: channel.type,
+      target: channel.target,
+      secret: channel.secret ? secrets.open(channel.secret, channel.id) : null,
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** A duplicate name is a clear error, not a failed transaction. */
@@ -258,9 +268,10 @@ export async function testAlertChannel(
   });
   const alert = describeAlert(delivery.id, delivery.event, delivery.payload, now);
   const started = performance.now();
-  const result = await inTestSendSlot(audit.organizationId, () =>
-    deliverAlert(channelAddress(channel, secrets), alert, mailer),
-  );
+  const address = channelAddress(channel, secrets);
+  const result: DeliveryResult = address
+    ? await inTestSendSlot(audit.organizationId, () => deliverAlert(address, alert, mailer))
+    : { ok: false, status: null, error: UNREADABLE_SECRET };
   recordAttempt(delivery, result, now, performance.now() - started);
   delivery.status = result.ok ? 'delivered' : 'failed';
   delivery.deliveredAt = result.ok ? new Date() : null;

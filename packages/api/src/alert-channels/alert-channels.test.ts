@@ -1,13 +1,14 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { AlertDelivery, AuditEvent, Deployment, Organization } from '@strictops/db';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { transition } from '../deployments/deployments.service.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
-import { TEST_SENDS_AT_ONCE } from './alert-channels.service.ts';
+import { TEST_SENDS_AT_ONCE, UNREADABLE_SECRET } from './alert-channels.service.ts';
 import { createAlertDispatcher, LEASE_SECONDS, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
 import { PAGERDUTY_EVENTS_URL } from './notifications.ts';
+import { createSecretBox } from './secret-box.ts';
 
 const SLACK_URL = 'https://hooks.slack.com/services/T0001/B0001/slacksecretpart0001';
 const WEBHOOK_URL = 'https://hooks.example.com/strictops';
@@ -146,6 +147,26 @@ describe('alert channels', () => {
     await call.alertChannels.update({ id: slack.channel.id, target: newUrl });
     expect((await call.alertChannels.test({ id: slack.channel.id })).ok).toBe(true);
     expect(received.map((r) => r.url)).toEqual([newUrl]);
+  });
+
+  it('reports a secret this server cannot open as a failed send, with the reason, never a crash', async () => {
+    const { admin, call } = await adminOrganization('unreadable');
+    const { channel } = await call.alertChannels.create({ name: 'Slack', type: 'slack', target: SLACK_URL });
+    // As if the server had been started with another STRICTOPS_SECRETS_KEY.
+    const elsewhere = createSecretBox(randomBytes(32)).seal(SLACK_URL, channel.id);
+    await api.inOrganization(admin.organization.id, (em) =>
+      em.execute('update alert_channel set secret = ? where id = ?', [elsewhere, channel.id]),
+    );
+    expect(await call.alertChannels.test({ id: channel.id })).toEqual({
+      ok: false,
+      statusCode: null,
+      error: UNREADABLE_SECRET,
+    });
+    await failDeployment(admin, call);
+    await createAlertDispatcher({ orm: api.orm, mailer: api.mailer, secrets: api.secrets }).runOnce();
+    const failed = (await deliveriesOf(admin.organization.id)).find((d) => d.event === 'deployment.failed');
+    expect(failed).toMatchObject({ status: 'pending', attemptCount: 1, attempts: [{ error: UNREADABLE_SECRET }] });
+    expect(received).toEqual([]);
   });
 
   it('keeps secrets out of the audit log', async () => {

@@ -2,8 +2,9 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlertDelivery, enterOrganization, type Orm } from '@strictops/db';
 import type { Mailer } from '../invitations/mailer.ts';
-import { channelAddress, recordAttempt } from './alert-channels.service.ts';
+import { channelAddress, recordAttempt, UNREADABLE_SECRET } from './alert-channels.service.ts';
 import { deliverAlert, describeAlert } from './notifications.ts';
+import type { DeliveryResult } from './safe-http.ts';
 import type { SecretBox } from './secret-box.ts';
 
 /** Waits before the 2nd, 3rd, … attempt: about three and a half hours in all, then the delivery fails. */
@@ -71,15 +72,19 @@ export function createAlertDispatcher({
       const { enabled, name } = delivery.channel;
       return {
         delivery: { event: delivery.event, payload: delivery.payload },
-        channel: { ...channelAddress(delivery.channel, secrets), enabled, name },
+        // A disabled channel's secret is not even opened.
+        channel: { address: enabled ? channelAddress(delivery.channel, secrets) : null, enabled, name },
       };
     });
     if (!found) return;
     const now = new Date();
     const started = performance.now();
-    const result = found.channel.enabled
-      ? await deliverAlert(found.channel, describeAlert(id, found.delivery.event, found.delivery.payload, now), mailer)
-      : { ok: false, status: null, error: 'the channel is disabled' };
+    const { address, enabled } = found.channel;
+    const result: DeliveryResult = !enabled
+      ? { ok: false, status: null, error: 'the channel is disabled' }
+      : address
+        ? await deliverAlert(address, describeAlert(id, found.delivery.event, found.delivery.payload, now), mailer)
+        : { ok: false, status: null, error: UNREADABLE_SECRET };
     const durationMs = performance.now() - started;
     await inOrganization(organizationId, async (em) => {
       const delivery = await em.findOne(AlertDelivery, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });

@@ -25,8 +25,11 @@ describe('the secret box', () => {
     expect(() => createSecretBox(randomBytes(32)).open(sealed, channel)).toThrow(/another STRICTOPS_SECRETS_KEY/);
   });
 
-  it('reads a secret stored before secrets were sealed as it is', () => {
-    expect(box.open(SLACK, channel)).toBe(SLACK);
+  it('opens nothing but what it sealed: no plain text, no shortened tag', () => {
+    expect(() => box.open(SLACK, channel)).toThrow(/not sealed/);
+    const [format, id, iv, tag = '', data] = box.seal(SLACK, channel).split('.');
+    const short = Buffer.from(tag, 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => box.open([format, id, iv, short, data].join('.'), channel)).toThrow(/malformed/);
   });
 
   it('wants a 32-byte key', () => {

@@ -20,7 +20,7 @@ export function createSecretBox(key: Buffer): SecretBox {
   return {
     seal(plain, channelId) {
       const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad(channelId));
+      const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 }).setAAD(aad(channelId));
       const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       return [FORMAT, keyId, iv, cipher.getAuthTag(), sealed]
         .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
@@ -28,12 +28,15 @@ export function createSecretBox(key: Buffer): SecretBox {
     },
     open(stored, channelId) {
       const [format, id, iv = '', tag = '', sealed = ''] = stored.split('.');
-      // Written before secrets were sealed: as it was stored.
-      if (format !== FORMAT) return stored;
+      // Secrets were sealed from the first release that stored any: anything else is not ours.
+      if (format !== FORMAT) throw new Error('This secret is not sealed');
       if (id !== keyId) throw new Error('This secret was sealed with another STRICTOPS_SECRETS_KEY');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'))
+      const nonce = Buffer.from(iv, 'base64url');
+      const authTag = Buffer.from(tag, 'base64url');
+      if (nonce.length !== 12 || authTag.length !== 16) throw new Error('This sealed secret is malformed');
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 })
         .setAAD(aad(channelId))
-        .setAuthTag(Buffer.from(tag, 'base64url'));
+        .setAuthTag(authTag);
       return Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]).toString('utf8');
     },
   };

@@ -21,7 +21,7 @@ export class Migration20261203081552_aws_connection_integrity extends Migration 
         select 1 from "aws_connection" o
          where o."status" = 'verified' and o."id" <> c."id" and o."account_id" = c."account_id"
            and lower(substring(o."role_arn" from '[^/]+\$')) = lower(substring(c."role_arn" from '[^/]+\$'))
-           and (o."verified_at", o."id") < (c."verified_at", c."id"));`);
+           and (coalesce(o."verified_at", 'infinity'), o."id") < (coalesce(c."verified_at", 'infinity'), c."id"));`);
     this.addSql(`update "project" p set "aws_connection_id" = null
       where p."aws_connection_id" is not null
         and not exists (select 1 from "aws_connection" c where c."id" = p."aws_connection_id");`);

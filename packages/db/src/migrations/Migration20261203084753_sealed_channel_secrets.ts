@@ -10,7 +10,7 @@ export class Migration20261203084753_sealed_channel_secrets extends Migration {
   }
 
   override down(): void | Promise<void> {
-    this.addSql(`alter table "alert_channel" alter column "secret" type varchar(4096);`);
+    this.addSql(`alter table "alert_channel" alter column "secret" type varchar(2048);`);
   }
 
 }
