@@ -29,31 +29,29 @@ async function waitUntilReady(url: string, timeoutMs = 20_000) {
   throw new Error(`server at ${url} never became ready`);
 }
 
+/** Runs the server with `env` added, expecting it to refuse to start: its exit code and stderr. */
+async function refusedStart(env: Record<string, string>) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  return { code, stderr };
+}
+
 describe('main', () => {
   it('refuses to start with bad configuration, naming the variable', async () => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
-      env: { ...process.env, PORT: 'not-a-port', DATABASE_URL: inject('databaseUrl') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code] = await once(child, 'exit');
+    const { code, stderr } = await refusedStart({ PORT: 'not-a-port', DATABASE_URL: inject('databaseUrl') });
     expect(code).toBe(1);
     expect(stderr).toMatch(/PORT/);
   });
 
   it('refuses to start on a database of its own without STRICTOPS_SECRETS_KEY', async () => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
-      env: { ...process.env, DATABASE_URL: inject('databaseUrl'), STRICTOPS_SECRETS_KEY: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code] = await once(child, 'exit');
+    const { code, stderr } = await refusedStart({ DATABASE_URL: inject('databaseUrl'), STRICTOPS_SECRETS_KEY: '' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/STRICTOPS_SECRETS_KEY is required with DATABASE_URL/);
   });
