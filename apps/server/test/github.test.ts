@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createSecretBox } from '@strictops/api';
 import {
   githubHandlers,
   githubSignature,
@@ -7,9 +8,12 @@ import {
   oauthCode,
   TEST_GITHUB,
 } from '@strictops/api/testing/github';
+import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signUp } from './test-app.ts';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createTestApp, ORIGIN, signUp } from './test-app.ts';
 
 const world = newGithubWorld();
 const github = setupServer(...githubHandlers(world));
@@ -131,6 +135,48 @@ describe('GET /integrations/github/setup', () => {
     expect(response.json()).toEqual({ status: 'updated' });
     const listed = await t.app.inject({ method: 'GET', url: '/github-installations', headers: bearer(admin.token) });
     expect(listed.json().items).toEqual([]);
+  });
+
+  it('answers GitHub failing as a 502 with the reason, and logs it for the operator', async () => {
+    const logged: { msg?: string; errorCode?: string }[] = [];
+    const stream = { write: (line: string) => logged.push(JSON.parse(line)) };
+    const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: ORIGIN, ...GITHUB_ENV });
+    const app = await buildApp({
+      config,
+      dependencies: {
+        orm: t.orm,
+        mailer: t.mailer,
+        secrets: createSecretBox(Buffer.alloc(32, 7)),
+        github: config.github,
+      },
+      logger: { level: 'warn', stream },
+    });
+    try {
+      const admin = await signUp(app, 'setup-upstream');
+      const begun = await app.inject({
+        method: 'POST',
+        url: '/github-installations/begin',
+        headers: bearer(admin.token),
+        payload: {},
+      });
+      const { installationId, code } = installOnGithub();
+      github.use(
+        http.get('https://api.github.com/user/memberships/orgs/:org', () => HttpResponse.json({}, { status: 503 })),
+      );
+      const response = await app.inject({
+        method: 'GET',
+        url: setupUrl(installationId, begun.json().state, code),
+        cookies: { strictops_session: admin.cookie?.value ?? '' },
+      });
+      expect(response.statusCode).toBe(502);
+      expect(response.json().data.errorCode).toBe('GITHUB_UNAVAILABLE');
+      expect(logged).toContainEqual(
+        expect.objectContaining({ msg: 'upstream failed', errorCode: 'GITHUB_UNAVAILABLE' }),
+      );
+    } finally {
+      github.resetHandlers();
+      await app.close();
+    }
   });
 
   it('sends the browser on to the web app when STRICTOPS_APP_URL is set', async () => {

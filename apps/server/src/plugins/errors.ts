@@ -62,7 +62,14 @@ export function failureOf(
  */
 export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const failure = failureOf(error);
+  logUpstreamFailure(request, failure);
   if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message, failure.field);
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 500, 'INTERNAL', 'Internal server error');
+}
+
+/** A service we depend on failed or refused us (a 502): the caller has the reason, and so does the log. */
+export function logUpstreamFailure(request: FastifyRequest, failure: ReturnType<typeof failureOf>) {
+  if (failure?.status === 502)
+    request.log.warn({ errorCode: failure.errorCode, reason: failure.message }, 'upstream failed');
 }

@@ -9,7 +9,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.ts';
 import { contextFromRequest } from '../request-context.ts';
-import { failureOf, sendCallFailure } from './errors.ts';
+import { failureOf, logUpstreamFailure, sendCallFailure } from './errors.ts';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -76,6 +76,7 @@ export async function githubPlugin(
     } catch (error) {
       if (config.appUrl) {
         if (!failureOf(error)) request.log.error({ err: error }, 'GitHub setup failed');
+        logUpstreamFailure(request, failureOf(error));
         return finish(reply, { status: 'error', error: failureOf(error)?.errorCode ?? 'INTERNAL' });
       }
       return sendCallFailure(request, reply, error);
