@@ -1,6 +1,7 @@
 import { type ApiDependencies, type Context, createContext, SESSION_COOKIE } from '@strictops/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.ts';
+import { failureOf, logUpstreamFailure } from './plugins/errors.ts';
 
 const ORGANIZATION_HEADER = 'x-strictops-organization';
 
@@ -65,10 +66,8 @@ export function procedureHandlerOptions(
     onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
-      // A service we depend on (GitHub, AWS, the mail relay) failed or refused us: the caller got a
-      // 502 with the reason, and the operator needs to see it too (a rotated secret looks like this).
-      else if (error.code === 'BAD_GATEWAY')
-        app.log.warn({ reason: (error.cause as Error | undefined)?.message, path }, 'upstream failed');
+      // GitHub, AWS or the mail relay failed or refused us (a rotated secret looks like this).
+      else logUpstreamFailure(app.log, failureOf(error), path);
     },
   };
 }

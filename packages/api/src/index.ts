@@ -26,4 +26,4 @@ export {
 export { type ApiErrorData, validationIssues } from './trpc/error-format.ts';
 export { createCallerFactory } from './trpc/init.ts';
 export type { ProcedureMeta } from './trpc/meta.ts';
-export { MAX_INPUT_DEPTH } from './trpc/procedures.ts';
+export { MAX_INPUT_DEPTH, unstorableInput } from './trpc/procedures.ts';

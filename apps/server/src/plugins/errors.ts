@@ -33,7 +33,8 @@ export function registerErrorHandler(app: FastifyInstance) {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const errorCode = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
-      return sendError(reply, status, errorCode, error.message);
+      const field = (error as { field?: unknown }).field;
+      return sendError(reply, status, errorCode, error.message, typeof field === 'string' ? field : undefined);
     }
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'INTERNAL', 'Internal server error');
@@ -62,14 +63,18 @@ export function failureOf(
  */
 export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const failure = failureOf(error);
-  logUpstreamFailure(request, failure);
+  logUpstreamFailure(request.log, failure);
   if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message, failure.field);
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 500, 'INTERNAL', 'Internal server error');
 }
 
 /** A service we depend on failed or refused us (a 502): the caller has the reason, and so does the log. */
-export function logUpstreamFailure(request: FastifyRequest, failure: ReturnType<typeof failureOf>) {
+export function logUpstreamFailure(
+  log: { warn(fields: object, message: string): void },
+  failure: ReturnType<typeof failureOf>,
+  path?: string,
+) {
   if (failure?.status === 502)
-    request.log.warn({ errorCode: failure.errorCode, reason: failure.message }, 'upstream failed');
+    log.warn({ errorCode: failure.errorCode, reason: failure.message, path }, 'upstream failed');
 }

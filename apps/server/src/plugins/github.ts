@@ -76,7 +76,7 @@ export async function githubPlugin(
     } catch (error) {
       if (config.appUrl) {
         if (!failureOf(error)) request.log.error({ err: error }, 'GitHub setup failed');
-        logUpstreamFailure(request, failureOf(error));
+        logUpstreamFailure(request.log, failureOf(error));
         return finish(reply, { status: 'error', error: failureOf(error)?.errorCode ?? 'INTERNAL' });
       }
       return sendCallFailure(request, reply, error);

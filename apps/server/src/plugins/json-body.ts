@@ -1,20 +1,10 @@
-import { MAX_INPUT_DEPTH } from '@strictops/api';
+import { unstorableInput } from '@strictops/api';
 import type { FastifyInstance } from 'fastify';
 
-/** True when `value` nests objects and arrays deeper than `max`; walked without recursion. */
-function nestsDeeperThan(value: unknown, max: number): boolean {
-  const queue: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  for (let item = queue.pop(); item; item = queue.pop()) {
-    if (typeof item.value !== 'object' || item.value === null) continue;
-    if (item.depth >= max) return true;
-    for (const child of Object.values(item.value)) queue.push({ value: child, depth: item.depth + 1 });
-  }
-  return false;
-}
-
 /**
- * JSON bodies are parsed as Fastify does by default (prototype and constructor poisoning refused), then refused
- * with a 400 when they nest deeper than any input of ours: the tRPC and OpenAPI adapters copy a body
+ * JSON bodies are parsed as Fastify does by default (prototype and constructor poisoning refused),
+ * then checked as every procedure checks its input (`unstorableInput`: a NUL character, nesting
+ * deeper than any input of ours) before the tRPC and OpenAPI adapters see them: they copy a body
  * with recursive code, which a body of a few kilobytes of `[[[[…` would otherwise crash into a 500.
  */
 export function registerJsonBodyParser(app: FastifyInstance) {
@@ -26,9 +16,10 @@ export function registerJsonBodyParser(app: FastifyInstance) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (error, value) => {
       if (error) return done(error);
-      if (nestsDeeperThan(value, MAX_INPUT_DEPTH)) {
+      const unstorable = unstorableInput(value);
+      if (unstorable) {
         return done(
-          Object.assign(new Error(`The body may not nest deeper than ${MAX_INPUT_DEPTH}`), { statusCode: 400 }),
+          Object.assign(new Error(unstorable.message), { statusCode: 400, field: unstorable.field }),
           undefined,
         );
       }

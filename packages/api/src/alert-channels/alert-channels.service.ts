@@ -220,10 +220,6 @@ export function recordAttempt(delivery: AlertDelivery, result: DeliveryResult, a
 }
 
 /**
- * Sends a test alert now, through the same code as real ones, and reports the outcome: a status
- * code or a reason, never what the remote answered in its body. The try joins the delivery log.
- */
-/**
  * A test send waits on an endpoint the organization chose while its request holds a database
  * connection, so a deliberately slow endpoint could otherwise tie up the pool for everyone. This
  * many run at once, per organization and per server process (the pool is per process too); more
@@ -251,6 +247,10 @@ async function inTestSendSlot<T>(organizationId: string, send: () => Promise<T>)
   }
 }
 
+/**
+ * Sends a test alert now, through the same code as real ones, and reports the outcome: a status
+ * code or a reason, never what the remote answered in its body. The try joins the delivery log.
+ */
 export async function testAlertChannel(
   em: EntityManager,
   { audit, id, mailer, secrets }: { audit: AuditScope; id: string; mailer: Mailer; secrets: SecretBox },

@@ -116,9 +116,13 @@ export async function createAwsConnection(
   };
 }
 
-export async function loadConnection(em: EntityManager, id: string, lockMode?: LockMode) {
+export async function loadConnection(
+  em: EntityManager,
+  id: string,
+  { lockMode, field = 'id' }: { lockMode?: LockMode; field?: string } = {},
+) {
   const connection = await em.findOne(AwsConnection, { id }, lockMode ? { lockMode } : {});
-  if (!connection) throw new AppError('AWS_CONNECTION_NOT_FOUND', 'AWS connection not found', { field: 'id' });
+  if (!connection) throw new AppError('AWS_CONNECTION_NOT_FOUND', 'AWS connection not found', { field });
   return connection;
 }
 
@@ -173,12 +177,12 @@ export async function verifyAwsConnection(
   { audit, aws, id, roleArn }: { audit: AuditScope; aws?: AwsSettings; id: string; roleArn: string },
 ) {
   const settings = requireAws(aws);
-  const connection = await loadConnection(em, id, LockMode.PESSIMISTIC_WRITE);
   const accountId = ROLE_ARN.exec(roleArn)?.[1];
   if (!accountId)
     throw new AppError('VALIDATION_FAILED', 'Not an IAM role ARN (arn:aws:iam::<account>:role/<name>)', {
       field: 'roleArn',
     });
+  const connection = await loadConnection(em, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (connection.roleArn && connection.roleArn !== roleArn) {
     const users = await projectsUsing(em, id);
     if (users.length) throw inUse(users, 'roleArn');
@@ -242,7 +246,7 @@ export async function getAwsConnection(em: EntityManager, id: string) {
  * foreign key from `project` stands behind both.
  */
 export async function deleteAwsConnection(em: EntityManager, { audit, id }: { audit: AuditScope; id: string }) {
-  const connection = await loadConnection(em, id, LockMode.PESSIMISTIC_WRITE);
+  const connection = await loadConnection(em, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
   const users = await projectsUsing(em, id);
   if (users.length) throw inUse(users);
   em.remove(connection);
@@ -260,10 +264,7 @@ export async function deleteAwsConnection(em: EntityManager, { audit, id }: { au
  * between this check and the link being saved.
  */
 export async function assertLinkable(em: EntityManager, id: string) {
-  const connection = await em.findOne(AwsConnection, { id }, { lockMode: LockMode.PESSIMISTIC_READ });
-  if (!connection) {
-    throw new AppError('AWS_CONNECTION_NOT_FOUND', 'AWS connection not found', { field: 'awsConnectionId' });
-  }
+  const connection = await loadConnection(em, id, { lockMode: LockMode.PESSIMISTIC_READ, field: 'awsConnectionId' });
   if (connection.status !== 'verified') {
     throw new AppError('CONNECTION_NOT_VERIFIED', 'Verify the AWS connection before linking a project to it', {
       field: 'awsConnectionId',

@@ -130,9 +130,6 @@ export async function deleteInstallation(settings: GithubAppSettings, installati
   }
 }
 
-/** What the installing GitHub user may do with the account the App is installed on. */
-export type InstallerStanding = 'controls' | 'does-not-control';
-
 /**
  * Exchanges the OAuth `code` of GitHub's install redirect for the installing user's token
  * (the web flow, at `webUrl`: the code and the client secret go to GitHub's login host only).
@@ -177,25 +174,25 @@ async function exchangeCode(settings: GithubAppSettings, code: string): Promise<
  * repository of the account to their own StrictOps organization. The user's token is used for
  * these questions only and revoked at once: StrictOps keeps no access on behalf of people.
  */
-export async function installerStanding(
+export async function installerControlsAccount(
   settings: GithubAppSettings,
   code: string,
   installation: GithubInstallationInfo,
-): Promise<InstallerStanding> {
+): Promise<boolean> {
   const token = await exchangeCode(settings, code);
   try {
     const user = makeClient({ auth: token }, settings);
     const { account } = installation;
     if (account.type === 'User') {
       const { data: me } = await user.request('GET /user');
-      return me.id === account.id ? 'controls' : 'does-not-control';
+      return me.id === account.id;
     }
-    if (account.type !== 'Organization') return 'does-not-control';
+    if (account.type !== 'Organization') return false;
     try {
       const { data: membership } = await user.request('GET /user/memberships/orgs/{org}', { org: account.login });
-      return membership.state === 'active' && membership.role === 'admin' ? 'controls' : 'does-not-control';
+      return membership.state === 'active' && membership.role === 'admin';
     } catch (error) {
-      if ((error as { status?: number }).status === 404) return 'does-not-control';
+      if ((error as { status?: number }).status === 404) return false;
       throw error;
     }
   } catch (error) {
@@ -205,6 +202,8 @@ export async function installerStanding(
       status === 403
         ? 'GitHub refused to show the installer’s role (HTTP 403): the App needs the “Members” organization permission (read), or the organization’s SAML SSO needs the user to authorize'
         : `GitHub did not answer as expected${status ? ` (HTTP ${status})` : ''}`,
+      // These requests carry only the user's token, which is revoked below: safe to keep for the log.
+      { cause: error },
     );
   } finally {
     await appClient(settings)

@@ -10,7 +10,7 @@ import {
   fetchRepositories,
   type GithubAppSettings,
   type GithubInstallationInfo,
-  installerStanding,
+  installerControlsAccount,
 } from './github-app.ts';
 import { signInstallState, verifyInstallState } from './signatures.ts';
 
@@ -96,7 +96,7 @@ export async function completeInstall(
     );
   }
   const info = await fetchInstallation(settings, installationId);
-  if ((await installerStanding(settings, input.code, info)) !== 'controls') {
+  if (!(await installerControlsAccount(settings, input.code, info))) {
     throw new AppError(
       'INSTALLATION_NOT_CONTROLLED',
       `The GitHub user who authorized this does not control ${info.account.login}: the account itself, or an owner of that organization, must install`,
