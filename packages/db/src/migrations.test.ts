@@ -5,7 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded.ts';
 import { migrationsList } from './migrations/index.ts';
-import { openDatabase } from './orm.ts';
+import { ensureApplicationRole, openDatabase } from './orm.ts';
 import { tenantTableSecurity } from './testing/catalog.ts';
 
 /** A database of its own: this test replays the migrations from nothing. */
@@ -40,6 +40,7 @@ describe('migrations', () => {
     const database = await emptyDatabase();
     const orm = await openDatabase({ url: database.url, poolSize: 1, role: 'owner' });
     try {
+      await ensureApplicationRole(orm);
       for (const migration of migrationsList) {
         await orm.migrator.up({ to: migration.name });
         const tables = await tenantTableSecurity(orm.em.getConnection());
@@ -62,6 +63,7 @@ describe('migrations', () => {
     const database = await emptyDatabase();
     const orm = await openDatabase({ url: database.url, poolSize: 1, role: 'owner' });
     try {
+      await ensureApplicationRole(orm);
       await orm.migrator.up({ to: 'Migration20261203080000_organization_lock_mode' });
       const sql = (text: string, params: unknown[] = []) => orm.em.getConnection().execute(text, params);
       // As an owner bound by forced row-level security would not see them, write them as the app does.

@@ -64,8 +64,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   return MikroORM.init(createOrmConfig(options));
 }
 
+/**
+ * Makes sure the application role exists before any migration runs. Roles are cluster-wide, so two
+ * databases on one server migrating at once (parallel test runs, two services sharing a cluster)
+ * race to create it: the loser of that race sees a unique violation on pg_authid, which the first
+ * migration's `exception when duplicate_object` does not catch (nor does its grant of the role to
+ * the owner). Made here first, both are already there when the migration asks; an owner without
+ * CREATEROLE is fine as long as the role exists.
+ */
+export async function ensureApplicationRole(orm: Orm): Promise<void> {
+  await orm.em.getConnection().execute(
+    `do $$ begin
+       if not exists (select from pg_roles where rolname = '${APP_ROLE}') then
+         create role ${APP_ROLE} nologin nosuperuser nobypassrls;
+       end if;
+       -- pg_has_role() is always true for a superuser, so ask the catalog for the grant itself.
+       if not exists (select from pg_auth_members
+                      where roleid = '${APP_ROLE}'::regrole and member = current_user::regrole) then
+         grant ${APP_ROLE} to current_user;
+       end if;
+     exception when duplicate_object or unique_violation then null;
+     end $$`,
+  );
+}
+
 /** Applies every pending migration, each in its own transaction, all or nothing. */
 export async function migrateDatabase(orm: Orm): Promise<string[]> {
+  if ((await orm.migrator.getPending()).length) await ensureApplicationRole(orm);
   const applied = await orm.migrator.up();
   return applied.map((migration) => migration.name);
 }
