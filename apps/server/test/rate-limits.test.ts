@@ -15,6 +15,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** Tests that spend a whole budget make hundreds of requests one after another: slow on a busy machine. */
+const SPENDS_A_BUDGET = { timeout: 180_000 };
 
 async function exhaust(app: FastifyInstance, request: InjectOptions, times: number) {
   let last: LightMyRequestResponse | undefined;
@@ -26,35 +28,39 @@ async function exhaust(app: FastifyInstance, request: InjectOptions, times: numb
 }
 
 describe('per-organization limits', () => {
-  it('allows 600 reads a minute at FREE, then answers 429 with Retry-After, leaving other organizations alone', async () => {
-    const user = await signUp(t.app, 'reader');
-    const other = await signUp(t.app, 'bystander');
-    const read = { method: 'GET' as const, url: '/organizations/current', headers: bearer(user.token) };
-    const last = await exhaust(t.app, read, 600);
-    expect(last?.headers['ratelimit-limit']).toBe('600');
-    expect(last?.headers['ratelimit-remaining']).toBe('0');
-    const limited = await t.app.inject(read);
-    expect(limited.statusCode).toBe(429);
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited.json().data).toMatchObject({ errorCode: 'RATE_LIMITED', details: { class: 'read', limit: 600 } });
-    // Writes are a separate class, and another organization has its own budget.
-    const write = await t.app.inject({
-      method: 'PATCH',
-      url: '/organizations/current',
-      headers: bearer(user.token),
-      payload: { name: 'still writable' },
-    });
-    expect(write.statusCode).toBe(200);
-    const elsewhere = await t.app.inject({
-      method: 'GET',
-      url: '/organizations/current',
-      headers: bearer(other.token),
-    });
-    expect(elsewhere.statusCode).toBe(200);
-    expect(elsewhere.headers['ratelimit-remaining']).toBe('599');
-  });
+  it(
+    'allows 600 reads a minute at FREE, then answers 429 with Retry-After, leaving other organizations alone',
+    SPENDS_A_BUDGET,
+    async () => {
+      const user = await signUp(t.app, 'reader');
+      const other = await signUp(t.app, 'bystander');
+      const read = { method: 'GET' as const, url: '/organizations/current', headers: bearer(user.token) };
+      const last = await exhaust(t.app, read, 600);
+      expect(last?.headers['ratelimit-limit']).toBe('600');
+      expect(last?.headers['ratelimit-remaining']).toBe('0');
+      const limited = await t.app.inject(read);
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited.json().data).toMatchObject({ errorCode: 'RATE_LIMITED', details: { class: 'read', limit: 600 } });
+      // Writes are a separate class, and another organization has its own budget.
+      const write = await t.app.inject({
+        method: 'PATCH',
+        url: '/organizations/current',
+        headers: bearer(user.token),
+        payload: { name: 'still writable' },
+      });
+      expect(write.statusCode).toBe(200);
+      const elsewhere = await t.app.inject({
+        method: 'GET',
+        url: '/organizations/current',
+        headers: bearer(other.token),
+      });
+      expect(elsewhere.statusCode).toBe(200);
+      expect(elsewhere.headers['ratelimit-remaining']).toBe('599');
+    },
+  );
 
-  it('multiplies the budget by the tier (STARTER writes 240 a minute)', async () => {
+  it('multiplies the budget by the tier (STARTER writes 240 a minute)', SPENDS_A_BUDGET, async () => {
     const free = await signUp(t.app, 'free-writer');
     const write = (token: string) => ({
       method: 'PATCH' as const,
@@ -157,7 +163,7 @@ describe('with Redis', async () => {
   const redis = await startRedis();
   afterAll(() => redis?.process.kill('SIGKILL'));
 
-  it.skipIf(!redis)('two server processes sharing one Redis enforce one limit', async () => {
+  it.skipIf(!redis)('two server processes sharing one Redis enforce one limit', SPENDS_A_BUDGET, async () => {
     const a = await createTestApp({}, { rateLimits: new RateLimits({ redisUrl: redis?.url }) });
     const b = await createTestApp({}, { rateLimits: new RateLimits({ redisUrl: redis?.url }) });
     try {

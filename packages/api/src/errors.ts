@@ -62,6 +62,7 @@ const ERRORS = {
   MAIL_DELIVERY_FAILED: 'BAD_GATEWAY',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 } as const satisfies Record<string, TRPC_ERROR_CODE_KEY>;
 
@@ -73,6 +74,8 @@ export type AppErrorOptions = {
   field?: string;
   /** Extra facts a client may show or act on (a limit and its usage, say). */
   details?: Record<string, unknown>;
+  /** When a retry may succeed: sent as `Retry-After` and as `details.retryAfterSeconds`. */
+  retryAfterSeconds?: number;
   cause?: unknown;
 };
 
@@ -81,13 +84,18 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.field = options.field;
-    this.details = options.details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details =
+      options.retryAfterSeconds === undefined
+        ? options.details
+        : { ...options.details, retryAfterSeconds: options.retryAfterSeconds };
   }
 
   get trpcCode(): TRPC_ERROR_CODE_KEY {

@@ -2,6 +2,8 @@ export { type AlertDispatcher, createAlertDispatcher } from './alert-channels/di
 export { createSecretBox, newSecretsKey, type SecretBox } from './alert-channels/secret-box.ts';
 export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retention.service.ts';
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
+export { isDatabaseUnavailable, isLockConflict } from './database-errors.ts';
+export type { ApiDependencies, AwsSettings, ServiceCredential } from './dependencies.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
 export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
 export type { GithubAppSettings } from './github-installations/github-app.ts';
@@ -16,14 +18,8 @@ export {
 export { can, type Permission, POLICY } from './policy.ts';
 export { PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
 export { type AppRouter, appRouter } from './root.ts';
-export {
-  type ApiDependencies,
-  type Context,
-  createContext,
-  type RequestInfo,
-  type ResponseControl,
-} from './trpc/context.ts';
+export { type Context, createContext, type RequestInfo, type ResponseControl } from './trpc/context.ts';
 export { type ApiErrorData, validationIssues } from './trpc/error-format.ts';
 export { createCallerFactory } from './trpc/init.ts';
+export { MAX_INPUT_DEPTH, unstorableInput } from './trpc/input-hygiene.ts';
 export type { ProcedureMeta } from './trpc/meta.ts';
-export { MAX_INPUT_DEPTH, unstorableInput } from './trpc/procedures.ts';

@@ -58,3 +58,24 @@ export async function enterOrganization(em: EntityManager, organizationId: strin
   em.setFilterParams(TENANT_FILTER, { organizationId });
   await em.execute(`select set_config('${ORGANIZATION_SETTING}', ?, true)`, [organizationId]);
 }
+
+/** What a request's transactions are scoped to: the acting user and, once resolved, the organization. */
+export type RequestScope = { userId?: string; organizationId?: string };
+
+/**
+ * A fork of `em` whose every transaction begins scoped: `app.user_id` and `app.organization_id` are
+ * set together in the transaction's first statement (MikroORM's session context, transaction-local),
+ * and the tenant filter gets the organization. A statement run outside an explicit transaction is
+ * wrapped in one of its own, scoped the same way, so nothing on this fork runs unscoped.
+ */
+export function scopedFork(em: EntityManager, { userId, organizationId }: RequestScope): EntityManager {
+  const fork = em.fork();
+  const variables: Record<string, string> = {};
+  if (userId) variables[USER_SETTING] = userId;
+  if (organizationId) {
+    variables[ORGANIZATION_SETTING] = organizationId;
+    fork.setFilterParams(TENANT_FILTER, { organizationId });
+  }
+  if (Object.keys(variables).length) fork.setSessionContext({ variables });
+  return fork;
+}

@@ -232,7 +232,7 @@ async function inTestSendSlot<T>(organizationId: string, send: () => Promise<T>)
   const mine = testSendsInFlight.byOrganization.get(organizationId) ?? 0;
   if (mine >= TEST_SENDS_AT_ONCE.perOrganization || testSendsInFlight.total >= TEST_SENDS_AT_ONCE.perProcess) {
     throw new AppError('ALERT_TEST_BUSY', 'Other test alerts are still being sent: try again in a few seconds', {
-      details: { retryAfterSeconds: 5 },
+      retryAfterSeconds: 5,
     });
   }
   testSendsInFlight.total++;

@@ -4,10 +4,10 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AwsConnection, Project } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import type { AwsSettings } from '../dependencies.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
-import type { AwsSettings } from '../trpc/context.ts';
 
 export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 

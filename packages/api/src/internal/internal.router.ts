@@ -7,7 +7,7 @@ import {
   TierDto,
 } from '../deployments/deployments.schemas.ts';
 import { router } from '../trpc/init.ts';
-import { internalProcedure } from '../trpc/internal-procedure.ts';
+import { internalProcedure } from '../trpc/procedures.ts';
 import * as internal from './internal.service.ts';
 
 /** For internal services over tRPC only (deploy workers, billing); not part of the REST API. */

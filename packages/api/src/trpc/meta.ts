@@ -13,6 +13,12 @@ export type ProcedureMeta = {
    * anyone may call must say `auth`, and deployment creation says `deploy`.
    */
   rateLimit?: RateClass;
+  /**
+   * `manual` for a procedure that waits on a third party (GitHub, AWS, a mail relay): it gets no
+   * request-wide transaction and writes in short transactions of its own (`ctx.transaction`), so a
+   * slow third party never holds a database connection. Default: `request`, one transaction.
+   */
+  transaction?: 'request' | 'manual';
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;

@@ -1,0 +1,46 @@
+import type { TRPCError } from '@trpc/server';
+import { isDatabaseUnavailable, isLockConflict } from '../database-errors.ts';
+import { AppError } from '../errors.ts';
+import type { ResponseControl } from './context.ts';
+import { toTRPCError } from './error-format.ts';
+
+/** How long a client should wait before retrying when the database could not be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The error a failed procedure answers with, decided once for every procedure: a domain error keeps
+ * its code (and sets `Retry-After` when it says when to retry); a lock cycle or lock timeout the
+ * database broke is a CONFLICT the caller may retry; a database that cannot be reached is
+ * SERVICE_UNAVAILABLE. Anything else stays what it was: an unexpected error, logged and answered as a
+ * bare 500 by the transport.
+ */
+export function callerFacingError(error: TRPCError, response: ResponseControl): TRPCError {
+  const appError = asAppError(error.cause);
+  if (!appError) return error;
+  if (appError.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(appError.retryAfterSeconds));
+  return toTRPCError(appError);
+}
+
+function asAppError(cause: unknown): AppError | undefined {
+  if (cause instanceof AppError) return cause;
+  if (isLockConflict(cause)) {
+    return new AppError(
+      'CONFLICT',
+      'A concurrent change to the same data got in the way: nothing was changed, try again',
+      {
+        cause,
+      },
+    );
+  }
+  if (isDatabaseUnavailable(cause)) {
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      'The database is not answering right now: nothing was changed, try again',
+      {
+        retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+        cause,
+      },
+    );
+  }
+  return undefined;
+}
