@@ -96,6 +96,9 @@ const EnvSchema = z.object({
     .optional(),
 });
 
+/** Every environment variable the server reads: each one is documented in docs/operations.md. */
+export const CONFIGURATION_VARIABLES = Object.keys(EnvSchema.shape);
+
 export type ServerConfig = {
   env: 'development' | 'production' | 'test';
   port: number;
