@@ -3,7 +3,9 @@ import { AppError } from '../errors.ts';
 
 /**
  * Checks GitHub's `X-Hub-Signature-256` (`sha256=<hex HMAC of the raw body>`) in constant time,
- * before the body is parsed: a forged delivery costs one HMAC and nothing else.
+ * before the body is parsed: a forged delivery costs one HMAC and nothing else. Kept rather than
+ * `@octokit/webhooks-methods`' `verify()`, which takes the payload as a string: GitHub signs bytes,
+ * and this checks exactly the bytes that arrived, with no decoding between the socket and the HMAC.
  */
 export function verifyWebhookSignature(secret: string, rawBody: Buffer | string, header: string | undefined): boolean {
   const match = /^sha256=([0-9a-f]{64})$/.exec(header ?? '');
