@@ -5,7 +5,11 @@ import { failureOf, logUpstreamFailure } from './plugins/errors.ts';
 
 const ORGANIZATION_HEADER = 'x-strictops-organization';
 
-function bearerToken(request: FastifyRequest): string | null {
+/**
+ * The secret of `Authorization: Bearer <secret>`, or null. When it is null the session cookie is
+ * what authenticates the request (see `authenticate`): the cross-site guard reads it from here too.
+ */
+export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
