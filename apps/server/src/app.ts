@@ -11,6 +11,7 @@ import { githubPlugin } from './plugins/github.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { registerJsonBodyParser } from './plugins/json-body.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
 
 /** Large enough for any request the API takes (a strictops.yml is at most 64 KiB), small enough to refuse abuse. */
@@ -38,6 +39,7 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
     routerOptions: { ignoreTrailingSlash: true },
     trustProxy: config.trustProxy,
   });
+  await registerSecurityHeaders(app, { production: config.env === 'production' });
   // Once close() has begun, every answer ends its connection, so keep-alive clients cannot hold a
   // graceful shutdown open after their in-flight request is done.
   let closing = false;
