@@ -25,10 +25,20 @@ const BATCH = 1000;
 
 type Row = Record<(typeof COLUMNS)[number], unknown>;
 
+/** What a spreadsheet reads as the start of a formula (OWASP, CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell. Names, user agents and the like are the caller's text: a cell a spreadsheet would
+ * run as a formula (`=HYPERLINK(…)`, `@SUM(…)`) is neutralised by a leading single quote and
+ * quoted, as OWASP advises, so it opens as the text it is.
+ */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const formula = FORMULA_START.test(text);
+  const cell = formula ? `'${text}` : text;
+  return formula || /[",\n\r]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }
 
 /**
