@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type AlertAttempt, AlertChannel, type AlertChannelType, AlertDelivery, uuidv7 } from '@strictops/db';
-import { z } from 'zod';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
 import type { Mailer } from '../invitations/mailer.ts';
 import { toPage } from '../pagination.ts';
+import { parseChannelTarget } from './channel-targets.ts';
 import {
   type AlertEvent,
   type ChannelAddress,
@@ -14,11 +14,9 @@ import {
   describeAlert,
   newSigningSecret,
 } from './notifications.ts';
-import { checkUrl, type DeliveryResult } from './safe-http.ts';
+import type { DeliveryResult } from './safe-http.ts';
 import type { SecretBox } from './secret-box.ts';
 
-const SLACK_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
-const PAGERDUTY_ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
 /** How many attempts a delivery keeps in its log. */
 export const ATTEMPTS_KEPT = 10;
 
@@ -42,46 +40,6 @@ const deliveryView = (d: AlertDelivery) => ({
   createdAt: d.createdAt,
   deliveredAt: d.deliveredAt ?? null,
 });
-
-const invalidTarget = (message: string) => new AppError('VALIDATION_FAILED', message, { field: 'target' });
-
-/**
- * Splits what the customer typed into what may be shown (`target`) and what delivery needs and no
- * response shows again (`secret`): for Slack the URL itself is the credential, for PagerDuty the
- * routing key. Webhook URLs are shown; their signing secret is made at creation.
- */
-function addressFor(type: AlertChannelType, raw: string): { target: string; secret: string | null } {
-  const address = normalizedAddress(type, raw);
-  // URL normalization percent-encodes: the stored form may outgrow what was typed.
-  if (address.target.length > 2048 || (address.secret?.length ?? 0) > 2048) {
-    throw invalidTarget('The target is longer than 2048 characters once normalized');
-  }
-  return address;
-}
-
-function normalizedAddress(type: AlertChannelType, raw: string): { target: string; secret: string | null } {
-  switch (type) {
-    case 'email': {
-      const email = z.email().safeParse(raw.toLowerCase());
-      if (!email.success) throw invalidTarget('Not an email address');
-      return { target: email.data, secret: null };
-    }
-    case 'slack': {
-      const url = checkUrl(raw, 'target');
-      if (!SLACK_HOSTS.includes(url.hostname)) {
-        throw invalidTarget('A Slack incoming-webhook URL starts with https://hooks.slack.com/');
-      }
-      return { target: `https://${url.hostname}/services/…${url.pathname.slice(-4)}`, secret: url.toString() };
-    }
-    case 'webhook':
-      return { target: checkUrl(raw, 'target').toString(), secret: null };
-    case 'pagerduty':
-      if (!PAGERDUTY_ROUTING_KEY.test(raw)) {
-        throw invalidTarget('A PagerDuty Events v2 routing key is 32 letters and digits');
-      }
-      return { target: `routing key …${raw.slice(-4)}`, secret: raw };
-  }
-}
 
 export async function loadChannel(em: EntityManager, id: string, options: { withSecret?: boolean } = {}) {
   const channel = await em.findOne(AlertChannel, { id }, options.withSecret ? { populate: ['secret'] } : {});
@@ -134,7 +92,7 @@ export async function createAlertChannel(
   },
 ) {
   const { audit, secrets, name, type, enabled } = input;
-  const address = addressFor(type, input.target);
+  const address = parseChannelTarget(type, input.target);
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'alertChannels' });
   const signingSecret = type === 'webhook' ? newSigningSecret() : null;
   const secret = signingSecret ?? address.secret;
@@ -173,7 +131,7 @@ export async function updateAlertChannel(
     channel.enabled = input.enabled;
   }
   if (input.target !== undefined) {
-    const address = addressFor(channel.type, input.target);
+    const address = parseChannelTarget(channel.type, input.target);
     // Only the shown form is compared and recorded: a new Slack URL or routing key shows as its mask.
     changes.target = { before: channel.target, after: address.target };
     channel.target = address.target;

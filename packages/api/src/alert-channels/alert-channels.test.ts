@@ -190,6 +190,11 @@ describe('alert channels', () => {
     ['webhook', 'https://localhost/hook', 'UNSAFE_URL'],
     ['slack', 'https://hooks.example.com/services/x', 'VALIDATION_FAILED'],
     ['slack', 'https://127.0.0.1/services/x', 'UNSAFE_URL'],
+    ['slack', 'https://hooks.slack.com:22/services/T0001/B0001/x', 'VALIDATION_FAILED'],
+    ['slack', 'https://hooks.slack.com#@127.0.0.1/', 'UNSAFE_URL'],
+    ['slack', 'https://hooks.slack.com/api/chat.postMessage', 'VALIDATION_FAILED'],
+    ['webhook', 'https://localhost./hook', 'UNSAFE_URL'],
+    ['webhook', 'https://metadata.google.internal./', 'UNSAFE_URL'],
     ['pagerduty', 'too-short', 'VALIDATION_FAILED'],
     ['webhook', `https://hooks.example.com/${'{'.repeat(700)}`, 'VALIDATION_FAILED'], // 2100 characters encoded
     ['email', 'not an address', 'VALIDATION_FAILED'],
@@ -199,6 +204,23 @@ describe('alert channels', () => {
     expect((error.cause as { field?: string }).field).toBe('target');
     expect((await call.alertChannels.list({})).items).toEqual([]);
     expect(await deliveriesOf(admin.organization.id)).toEqual([]);
+  });
+
+  // Guards the save-time SSRF rules on update as on create: an existing channel cannot be
+  // pointed at an internal name, and a refused update changes nothing.
+  it.each([
+    ['webhook', 'https://hooks.example.com/a', 'https://metadata.google.internal./computeMetadata/v1/'],
+    ['webhook', 'https://hooks.example.com/a', 'https://foo.localhost./'],
+    ['webhook', 'https://hooks.example.com/a', 'https://router.home.arpa/'],
+    ['slack', SLACK_URL, 'https://hooks.slack.com:22/services/T0001/B0001/slacksecretpart0001'],
+    ['slack', SLACK_URL, 'https://hooks.slack.com/services/T0001/B0001/x#@127.0.0.1/'],
+    ['pagerduty', 'A'.repeat(32), 'https://events.pagerduty.com/v2/enqueue'],
+  ] as const)('refuses to point a %s channel at %s on update', async (type, before, after) => {
+    const { call } = await adminOrganization('bad-update');
+    const { channel } = await call.alertChannels.create({ name: 'Ops', type, target: before });
+    const error = await call.alertChannels.update({ id: channel.id, target: after }).catch((e: unknown) => e);
+    expect((error as { cause?: { field?: string } }).cause?.field).toBe('target');
+    expect((await call.alertChannels.list({})).items).toEqual([channel]);
   });
 
   it('refuses a duplicate name, and the FREE tier’s second channel', async () => {

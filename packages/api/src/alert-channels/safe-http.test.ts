@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { checkUrl, isPublicAddress, safePost } from './safe-http.ts';
+import { checkUrl, guardedLookup, isPublicAddress, safePost } from './safe-http.ts';
 
 describe('public addresses only', () => {
   it.each([
@@ -51,6 +51,9 @@ describe('URL checks before any connection', () => {
     ['https://[::a9fe:a9fe]/', /not a public address/],
     ['https://[2002:a9fe:a9fe::1]/', /not a public address/],
     ['https://localhost/', /not a public host/],
+    ['https://localhost./', /ends with a dot/],
+    ['https://metadata.google.internal/', /metadata/],
+    ['https://printer/', /single-label/],
     ['not a url', /Not a URL/],
   ])('refuses %s', (url, reason) => {
     expect(() => checkUrl(url)).toThrow(reason);
@@ -58,11 +61,16 @@ describe('URL checks before any connection', () => {
 });
 
 describe('checked again at connect time', () => {
-  it('refuses a host name whose DNS answer is not public, before connecting', async () => {
-    // This machine's own name passes the URL check (it is no address literal) but resolves to a
-    // local address: the lookup the socket uses refuses it.
-    const result = await safePost(`https://${hostname()}/hook`, { body: '{}', headers: {} });
-    expect(result).toMatchObject({ ok: false, status: null });
-    expect(result.error).toMatch(/not a public address/);
+  // The sockets of every delivery resolve names with this lookup, so a name that passed the URL
+  // check and later points at an internal address (DNS rebinding) still gets no connection. Names
+  // that resolve locally are refused by the URL check first, so the lookup is tried on its own.
+  it.each(['localhost', hostname()])('refuses to hand a socket the address of %s', async (name) => {
+    const error = await new Promise((resolve) => guardedLookup(name, {}, (failure) => resolve(failure)));
+    expect(error).toMatchObject({ code: 'EUNSAFE', message: expect.stringMatching(/not a public address/) });
+  });
+
+  it('refuses such a name in a delivery before connecting, whatever its form', async () => {
+    const result = await safePost(`https://${hostname()}./hook`, { body: '{}', headers: {} }).catch((e: Error) => e);
+    expect(result).toMatchObject({ code: 'UNSAFE_URL' });
   });
 });

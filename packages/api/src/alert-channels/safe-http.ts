@@ -54,7 +54,48 @@ export function isPublicAddress(address: string): boolean {
   return false;
 }
 
-/** Checks a URL's form: HTTPS, no credentials, and a host that is not a private address literal. */
+/**
+ * Names that never lead to the public internet: loopback (RFC 6761), multicast DNS (RFC 6762) and
+ * home networks (RFC 8375), the private suffixes RFC 6762 found in use, and reverse-lookup names.
+ */
+const PRIVATE_SUFFIXES = [
+  'localhost',
+  'local',
+  'localdomain',
+  'internal',
+  'intranet',
+  'private',
+  'corp',
+  'home',
+  'lan',
+  'home.arpa',
+  'arpa',
+];
+/** Cloud metadata services reached by name (their addresses are refused as link-local or CGNAT). */
+const METADATA_NAMES = [
+  'metadata.goog',
+  'metadata.google.internal',
+  'metadata.tencentyun.com',
+  'metadata.platformequinix.com',
+];
+
+const isUnder = (host: string, domain: string) => host === domain || host.endsWith(`.${domain}`);
+
+/** Why a host name (not an address) cannot be a public destination, or null when it can be. */
+export function privateNameReason(host: string): string | null {
+  if (host.endsWith('.')) return `${host} ends with a dot: write the name without it`;
+  if (METADATA_NAMES.some((name) => isUnder(host, name))) return `${host} is a cloud metadata service`;
+  const suffix = PRIVATE_SUFFIXES.find((domain) => isUnder(host, domain));
+  if (suffix) return `${host} is not a public host (${suffix} names are local)`;
+  if (!host.includes('.')) return `${host} is a single-label name, which resolves only on a local network`;
+  return null;
+}
+
+/**
+ * Checks a URL's form: HTTPS, no credentials, no fragment, and a host that is neither a private
+ * address literal nor a name that only resolves locally (so `localhost.`, `x.internal` and
+ * `metadata.google.internal` are refused before any lookup).
+ */
 export function checkUrl(text: string, field = 'url'): URL {
   const unsafe = (reason: string) => new AppError('UNSAFE_URL', reason, { field });
   let url: URL;
@@ -65,17 +106,22 @@ export function checkUrl(text: string, field = 'url'): URL {
   }
   if (url.protocol !== 'https:') throw unsafe('Only https:// URLs are allowed');
   if (url.username || url.password) throw unsafe('URLs may not carry credentials');
-  // The URL parser has already turned decimal, octal and hexadecimal IPv4 forms into dotted ones.
+  // A fragment is never sent; one in a saved URL only hides what the URL says from a reader.
+  if (url.hash || text.includes('#')) throw unsafe('URLs may not carry a fragment (#…)');
+  // The URL parser has already turned decimal, octal and hexadecimal IPv4 forms into dotted ones,
+  // dropped an IPv4 address's trailing dot and lower-cased the name.
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !isPublicAddress(host)) throw unsafe(`${host} is not a public address`);
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
-    throw unsafe(`${host} is not a public host`);
+  if (isIP(host)) {
+    if (!isPublicAddress(host)) throw unsafe(`${host} is not a public address`);
+    return url;
   }
+  const reason = privateNameReason(host);
+  if (reason) throw unsafe(reason);
   return url;
 }
 
 /** A DNS lookup that refuses to hand the socket any non-public address. */
-function guardedLookup(
+export function guardedLookup(
   hostname: string,
   options: object,
   callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
