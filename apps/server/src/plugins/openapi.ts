@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { fastifyTRPCOpenApiPlugin, generateOpenApiDocument } from 'trpc-to-openapi';
 import type { ServerConfig } from '../config.ts';
 import { procedureHandlerOptions } from '../request-context.ts';
+import { restRouter } from './rest-router.ts';
 
 export function openApiDocument(config: Pick<ServerConfig, 'publicUrl'>) {
   return generateOpenApiDocument(appRouter, {
@@ -34,7 +35,8 @@ export async function openApiPlugin(
 
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: '/',
-    router: appRouter,
+    // Copies of the schemas for the adapter to coerce, never the procedures' own (see rest-router.ts).
+    router: restRouter(appRouter),
     maxBodySize: bodyLimit,
     ...procedureHandlerOptions(app, dependencies, config),
   } as never);
