@@ -1,17 +1,15 @@
 import { ACTOR_TYPES, AUDIT_OUTCOMES } from '@strictops/db';
 import { z } from 'zod';
+import { DateInput, SequenceCursor } from '../input-bounds.ts';
 
 export const ListAuditEventsInput = z.strictObject({
   actorId: z.string().max(64).optional(),
   action: z.string().max(64).optional(),
   targetType: z.string().max(64).optional(),
   targetId: z.string().max(64).optional(),
-  from: z.coerce.date().optional().describe('Inclusive lower bound of occurredAt'),
-  to: z.coerce.date().optional().describe('Exclusive upper bound of occurredAt'),
-  cursor: z
-    .string()
-    .regex(/^\d{1,19}$/, 'Not a cursor')
-    .optional(),
+  from: DateInput.optional().describe('Inclusive lower bound of occurredAt'),
+  to: DateInput.optional().describe('Exclusive upper bound of occurredAt'),
+  cursor: SequenceCursor.optional().describe('The `nextCursor` of the previous page'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
@@ -39,6 +37,6 @@ export const AuditVerificationDto = z.object({
 
 export const ExportAuditEventsInput = z.strictObject({
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: DateInput.optional(),
+  to: DateInput.optional(),
 });

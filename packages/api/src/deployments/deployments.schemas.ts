@@ -1,5 +1,6 @@
 import { ACTOR_TYPES, DEPLOYMENT_STATUSES, TIERS } from '@strictops/db';
 import { z } from 'zod';
+import { DateInput } from '../input-bounds.ts';
 import { PageFields, pageDto } from '../pagination.ts';
 
 export const DeploymentDto = z.object({
@@ -37,8 +38,8 @@ export const ListDeploymentsInput = z.strictObject({
   projectId: z.uuid().optional(),
   environmentId: z.uuid().optional(),
   status: z.enum(DEPLOYMENT_STATUSES).optional(),
-  from: z.coerce.date().optional().describe('Queued at or after'),
-  to: z.coerce.date().optional().describe('Queued before'),
+  from: DateInput.optional().describe('Queued at or after'),
+  to: DateInput.optional().describe('Queued before'),
   ...PageFields,
 });
 export const DeploymentListDto = pageDto(DeploymentDto);
