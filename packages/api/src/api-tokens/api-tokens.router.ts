@@ -1,4 +1,4 @@
-import { can } from '../policy.ts';
+import { decide } from '../policy.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -13,11 +13,18 @@ import * as apiTokens from './api-tokens.service.ts';
 
 const tags = ['api tokens'];
 
-type ManagerContext = { caller: { user: { id: string } }; membership: { role: 'strictops_admin' | 'customer' } };
+type ManagerContext = {
+  caller: { user: { id: string } };
+  membership: { role: 'strictops_admin' | 'customer' };
+  organization: { tier: 'FREE' | 'STARTER' | 'PROFESSIONAL' | 'ENTERPRISE' };
+};
 const managerOf = (ctx: ManagerContext) => ({
   userId: ctx.caller.user.id,
   role: ctx.membership.role,
-  manageAll: can(ctx.membership.role, 'apiTokens.manageAll'),
+  manageAll:
+    decide({ role: ctx.membership.role, tokenScopes: null, tier: ctx.organization.tier }, 'apiTokens.create', {
+      othersToken: true,
+    }) === null,
 });
 
 export const apiTokensRouter = router({
