@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import type { GithubAppSettings } from '@strictops/api';
 import { z } from 'zod';
+import { parseServiceTokens, type ServiceCredential } from './service-credentials.ts';
 
 const optionalUrl = (protocols: string[]) =>
   z
@@ -28,10 +29,12 @@ const EnvSchema = z.object({
   STRICTOPS_SERVICE_TOKENS: z
     .string()
     .trim()
-    .regex(
-      /^[a-z][a-z0-9-]*:[^,\s]{32,}(,[a-z][a-z0-9-]*:[^,\s]{32,})*$/,
-      'must be name:secret pairs separated by commas, each secret at least 32 characters',
-    )
+    .transform((text, context) => {
+      const parsed = parseServiceTokens(text);
+      if ('credentials' in parsed) return parsed.credentials;
+      for (const message of parsed.problems) context.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    })
     .optional(),
   STRICTOPS_AWS_ACCOUNT_ID: z
     .string()
@@ -126,8 +129,8 @@ export type ServerConfig = {
   appUrl: string | undefined;
   /** Seals alert channels' secrets; unset: a key kept beside the embedded database (see secrets-key.ts). */
   secretsKey: Buffer | undefined;
-  /** Internal services allowed to call internal.* procedures: each name with the SHA-256 of its secret. */
-  serviceCredentials: { name: string; secretSha256: string }[];
+  /** Internal services and the SHA-256 of each secret of theirs; what each may call is in the policy. */
+  serviceCredentials: ServiceCredential[];
   /** Unset: invitation emails are written to the log instead of sent. */
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
@@ -197,13 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
         : undefined,
     appUrl: e.STRICTOPS_APP_URL?.replace(/\/+$/, ''),
     secretsKey: e.STRICTOPS_SECRETS_KEY,
-    serviceCredentials: (e.STRICTOPS_SERVICE_TOKENS ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map((pair) => {
-        const [name = '', ...secret] = pair.split(':');
-        return { name, secretSha256: createHash('sha256').update(secret.join(':')).digest('hex') };
-      }),
+    serviceCredentials: e.STRICTOPS_SERVICE_TOKENS ?? [],
     trustProxy:
       e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' || e.TRUST_PROXY,
     smtpUrl: e.SMTP_URL,

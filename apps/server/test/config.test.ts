@@ -69,3 +69,43 @@ describe('GitHub App settings', () => {
     expect(() => loadConfig({ ...all, GITHUB_APP_PRIVATE_KEY: 'not a key' })).toThrow(/GITHUB_APP_PRIVATE_KEY/);
   });
 });
+
+// Guards scoped service credentials: each names a service the policy knows, with a long secret;
+// two may overlap per service while one replaces the other.
+describe('service credentials', () => {
+  const secret = (c: string) => c.repeat(32);
+
+  it('reads each service with up to two secrets, keeping only their SHA-256', () => {
+    const config = loadConfig({
+      STRICTOPS_SERVICE_TOKENS: `deploy-worker:${secret('a')},billing:${secret('b')},deploy-worker:${secret('c')},monitoring:${secret('d')}`,
+    });
+    expect(config.serviceCredentials.map((c) => c.name)).toEqual([
+      'deploy-worker',
+      'billing',
+      'deploy-worker',
+      'monitoring',
+    ]);
+    expect(JSON.stringify(config.serviceCredentials)).not.toContain(secret('a'));
+    expect(config.serviceCredentials[0]?.secretSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(loadConfig({}).serviceCredentials).toEqual([]);
+  });
+
+  it.each([
+    [`test-worker:${secret('a')}`, /unknown service "test-worker" \(known: deploy-worker, billing, monitoring\)/],
+    [`toString:${secret('a')}`, /unknown service "toString"/],
+    [`deploy-worker:${'a'.repeat(31)}`, /at least 32 characters/],
+    [`deploy-worker:${secret('a')},billing:`, /pair 2 \(billing\).*at least 32 characters/],
+    [`deploy-worker`, /pair 1 .*not name:secret/],
+    [`deploy-worker:${secret('a')},billing:${secret('a')}`, /given twice/],
+    [`billing:${secret('a')},billing:${secret('b')},billing:${secret('c')}`, /billing has 3 secrets: at most 2/],
+  ])('refuses %s', (tokens, reason) => {
+    expect(() => loadConfig({ STRICTOPS_SERVICE_TOKENS: tokens })).toThrow(ConfigError);
+    expect(() => loadConfig({ STRICTOPS_SERVICE_TOKENS: tokens })).toThrow(reason);
+    try {
+      loadConfig({ STRICTOPS_SERVICE_TOKENS: tokens });
+    } catch (error) {
+      // A refused secret is never printed.
+      expect((error as Error).message).not.toContain('a'.repeat(31));
+    }
+  });
+});

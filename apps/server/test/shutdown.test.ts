@@ -50,6 +50,19 @@ describe('main', () => {
     expect(stderr).toMatch(/PORT/);
   });
 
+  // Guards scoped service credentials: a credential the policy cannot place must stop the server.
+  it('refuses to start with a service credential for an unknown service or a short secret', async () => {
+    for (const tokens of [`test-worker:${'x'.repeat(40)}`, 'deploy-worker:short']) {
+      const { code, stderr } = await refusedStart({
+        STRICTOPS_SERVICE_TOKENS: tokens,
+        DATABASE_URL: inject('databaseUrl'),
+      });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/STRICTOPS_SERVICE_TOKENS/);
+      expect(stderr).not.toContain('x'.repeat(40));
+    }
+  });
+
   it('refuses to start on a database of its own without STRICTOPS_SECRETS_KEY', async () => {
     const { code, stderr } = await refusedStart({ DATABASE_URL: inject('databaseUrl'), STRICTOPS_SECRETS_KEY: '' });
     expect(code).toBe(1);

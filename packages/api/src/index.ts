@@ -15,7 +15,7 @@ export {
   type Mailer,
   type OutgoingMail,
 } from './invitations/mailer.ts';
-export { can, type Permission, POLICY } from './policy.ts';
+export { can, isServiceName, type Permission, POLICY, SERVICE_NAMES, type ServiceName } from './policy.ts';
 export { PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export { type Context, createContext, type RequestInfo, type ResponseControl } from './trpc/context.ts';
