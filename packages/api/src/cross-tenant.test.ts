@@ -15,7 +15,14 @@ import { RATE_CLASSES } from './rate-limits/rate-limits.ts';
 import { appRouter } from './root.ts';
 import { stsHandler } from './testing/aws-sts.ts';
 import { githubHandlers, installApp, newGithubWorld, oauthCode } from './testing/github-api.ts';
-import { createTestApi, expectError, snapshotOrganization, type TestApi, unique } from './testing/harness.ts';
+import {
+  createTestApi,
+  expectError,
+  serviceTokenFor,
+  snapshotOrganization,
+  type TestApi,
+  unique,
+} from './testing/harness.ts';
 import type { ProcedureMeta } from './trpc/meta.ts';
 import { rateClassOf } from './trpc/rate-limit.ts';
 
@@ -89,7 +96,7 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'projects.applyConfig': (f) => ({ id: f.projectId, yaml: `version: 1\nproject: { name: "${unique('applied')}" }\n` }),
   'environments.create': (f) => ({ projectId: f.projectId, name: 'qa' }),
   'environments.list': (f) => ({ projectId: f.projectId }),
-  'environments.update': (f) => ({ id: f.devEnvironmentId, protected: true }),
+  'environments.update': (f) => ({ id: f.devEnvironmentId, name: 'development' }),
   'environments.delete': (f) => ({ id: f.scratchEnvironmentId }),
   'deployments.create': (f) => ({ projectId: f.projectId, environment: 'staging', ref: 'main' }),
   'deployments.list': () => ({}),
@@ -342,7 +349,9 @@ describe('every mutation writes an audit event', () => {
     const result = await invoke(
       api,
       path,
-      internal ? { token: api.serviceToken } : { token: admin.token, organization: setup ? null : own.organizationId },
+      internal
+        ? { token: serviceTokenFor(path) }
+        : { token: admin.token, organization: setup ? null : own.organizationId },
       input,
     );
     const created = CREATED_ORGANIZATION[path];

@@ -85,6 +85,8 @@ type AttributeRule = {
   scope?: TokenScope;
   /** What the caller who may not is told. */
   refusal: string;
+  /** The input field that brought the rule into play, when one did. */
+  field?: string;
 };
 
 /**
@@ -97,6 +99,7 @@ export const ATTRIBUTE_RULES = [
     when: 'protectedEnvironment',
     roles: ['strictops_admin'],
     refusal: 'The environment is protected: deploying to it needs strictops_admin',
+    field: 'environment',
   },
   {
     permission: 'projects.write',
@@ -104,6 +107,7 @@ export const ATTRIBUTE_RULES = [
     roles: ['strictops_admin'],
     scope: 'admin',
     refusal: 'Protecting or unprotecting an environment needs strictops_admin',
+    field: 'protected',
   },
   {
     permission: 'projects.write',
@@ -132,6 +136,11 @@ export type Refusal = {
   field?: string;
   details?: Record<string, unknown>;
 };
+
+/** Refuses (recorded in the audit log) unless the caller may do this, given the facts. */
+export type Authorize = (permission: Permission, facts?: Facts) => void;
+/** Whether the caller may do this, given the facts: for what a caller sees, where nothing is refused. */
+export type Allows = (permission: Permission, facts?: Facts) => boolean;
 
 /** Whether the subject may do it, given the facts: null when allowed, else why not. */
 export function decide(subject: Subject, permission: Permission, facts: Facts = {}): Refusal | null {
@@ -162,7 +171,12 @@ export function decide(subject: Subject, permission: Permission, facts: Facts = 
     if (rule.permission !== permission || facts[rule.when] !== true) continue;
     const scopeMissing = subject.tokenScopes && rule.scope && !subject.tokenScopes.includes(rule.scope);
     if (!rule.roles.includes(subject.role) || scopeMissing) {
-      return { code: 'PERMISSION_DENIED', message: rule.refusal, rule: `${permission}: ${rule.when}` };
+      return {
+        code: 'PERMISSION_DENIED',
+        message: rule.refusal,
+        rule: `${permission}: ${rule.when}`,
+        field: rule.field,
+      };
     }
   }
   if (facts.grantedScopes) {

@@ -1,4 +1,4 @@
-import { decide } from '../policy.ts';
+import type { Allows, Authorize } from '../policy.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -13,18 +13,11 @@ import * as apiTokens from './api-tokens.service.ts';
 
 const tags = ['api tokens'];
 
-type ManagerContext = {
-  caller: { user: { id: string } };
-  membership: { role: 'strictops_admin' | 'customer' };
-  organization: { tier: 'FREE' | 'STARTER' | 'PROFESSIONAL' | 'ENTERPRISE' };
-};
+type ManagerContext = { caller: { user: { id: string } }; authorize: Authorize; allows: Allows };
 const managerOf = (ctx: ManagerContext) => ({
   userId: ctx.caller.user.id,
-  role: ctx.membership.role,
-  manageAll:
-    decide({ role: ctx.membership.role, tokenScopes: null, tier: ctx.organization.tier }, 'apiTokens.create', {
-      othersToken: true,
-    }) === null,
+  authorize: ctx.authorize,
+  allows: ctx.allows,
 });
 
 export const apiTokensRouter = router({

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiToken, type Role, type TokenScope, User } from '@strictops/db';
+import { ApiToken, type TokenScope, User } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { toPage } from '../pagination.ts';
-import { GRANTABLE_SCOPES } from '../policy.ts';
+import type { Allows, Authorize } from '../policy.ts';
 import { displayParts, generateToken, hashToken } from './token-format.ts';
 
 const view = (token: ApiToken) => ({
@@ -20,12 +20,16 @@ const view = (token: ApiToken) => ({
   revokedAt: token.revokedAt,
 });
 
-/** Who is asking: the acting user, their role here, and whether they may manage everyone's tokens. */
-export type TokenManager = { userId: string; role: Role; manageAll: boolean };
+/** Who is asking: the acting user, and the policy's answers about them. */
+export type TokenManager = { userId: string; authorize: Authorize; allows: Allows };
+
+/** Whether the manager sees (and may revoke) every token of the organization, or only their own. */
+const ownOnly = (manager: TokenManager) =>
+  manager.allows('apiTokens.create', { othersToken: true }) ? {} : { createdBy: manager.userId };
 
 /**
- * Mints a token for the active organization, bound to its creator. Its scopes can never exceed
- * what the creator's role allows; the secret is returned once and only its hash is kept.
+ * Mints a token for the active organization, bound to its creator. The policy caps its scopes by
+ * what the creator may grant; the secret is returned once and only its hash is kept.
  */
 export async function createApiToken(
   em: EntityManager,
@@ -39,13 +43,7 @@ export async function createApiToken(
     input: { name: string; scopes: TokenScope[]; expiresAt?: Date };
   },
 ) {
-  const grantable: readonly TokenScope[] = GRANTABLE_SCOPES[creator.role];
-  const excess = input.scopes.filter((scope) => !grantable.includes(scope));
-  if (excess.length) {
-    throw new AppError('PERMISSION_DENIED', `Your role (${creator.role}) cannot grant: ${excess.join(', ')}`, {
-      field: 'scopes',
-    });
-  }
+  creator.authorize('apiTokens.create', { grantedScopes: input.scopes });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'activeApiTokens' });
   const secret = generateToken();
   const token = em.create(ApiToken, {
@@ -76,7 +74,7 @@ export async function listApiTokens(
   const tokens = await em.find(
     ApiToken,
     {
-      ...(manager.manageAll ? {} : { createdBy: manager.userId }),
+      ...ownOnly(manager),
       ...(cursor ? { id: { $lt: cursor } } : {}),
     },
     { orderBy: { id: 'desc' }, limit: limit + 1, populate: ['createdBy'] },
@@ -89,11 +87,7 @@ export async function revokeApiToken(
   em: EntityManager,
   { audit, manager, id }: { audit: AuditScope; manager: TokenManager; id: string },
 ) {
-  const token = await em.findOne(
-    ApiToken,
-    { id, ...(manager.manageAll ? {} : { createdBy: manager.userId }) },
-    { populate: ['createdBy'] },
-  );
+  const token = await em.findOne(ApiToken, { id, ...ownOnly(manager) }, { populate: ['createdBy'] });
   if (!token) throw new AppError('NOT_FOUND', 'API token not found', { field: 'id' });
   if (!token.revokedAt) {
     token.revokedAt = new Date();

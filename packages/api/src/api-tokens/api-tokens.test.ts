@@ -81,6 +81,25 @@ describe('apiTokens', () => {
     const error = await expectError(asCustomer.apiTokens.create({ name: 'x', scopes: ['admin'] }), 'PERMISSION_DENIED');
     expect((error.cause as { field?: string }).field).toBe('scopes');
     await expect(asCustomer.apiTokens.create({ name: 'x', scopes: ['read', 'deploy'] })).resolves.toBeDefined();
+    // The refusal is the policy's, recorded with its rule like any other.
+    const denied = await api.inOrganization(admin.organization.id, (em) =>
+      em.find(AuditEvent, { outcome: 'denied', actorId: customer.user.id }),
+    );
+    expect(denied.map((e) => [e.targetId, e.changes?.rule?.after])).toEqual([
+      ['apiTokens.create', 'apiTokens.create: grantedScopes'],
+    ]);
+  });
+
+  it('shows a customer only their own tokens, and another member’s cannot be revoked by them', async () => {
+    const { admin, apiToken: adminsToken } = await adminWithToken();
+    const customer = await api.memberOf(admin.organization.id, 'customer');
+    const asCustomer = api.call({ token: customer.token, organization: admin.organization.id });
+    const { apiToken: own } = await asCustomer.apiTokens.create({ name: 'mine', scopes: ['read'] });
+    expect((await asCustomer.apiTokens.list({})).items.map((t) => t.id)).toEqual([own.id]);
+    await expectError(asCustomer.apiTokens.revoke({ id: adminsToken.id }), 'NOT_FOUND');
+    const asAdmin = api.call({ token: admin.token });
+    expect((await asAdmin.apiTokens.list({})).items.map((t) => t.id).sort()).toEqual([adminsToken.id, own.id].sort());
+    expect((await asAdmin.apiTokens.revoke({ id: own.id })).revokedAt).toBeInstanceOf(Date);
   });
 
   it('loses its rights at once when its creator is demoted or removed', async () => {

@@ -1,6 +1,4 @@
 import { Empty } from '../auth/auth.schemas.ts';
-import { entitlementsOf } from '../entitlements/entitlements.ts';
-import { AppError } from '../errors.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -39,16 +37,9 @@ export const auditEventsRouter = router({
     .query(({ ctx }) => verifyAuditChain(ctx.em, ctx.organization.id)),
 
   // Streams lines, so it has no output schema: over HTTP it is GET /audit-events/export (NDJSON or
-  // CSV); over tRPC, an async iterable of text chunks.
+  // CSV); over tRPC, an async iterable of text chunks. The permission is also a tier feature.
   export: orgProcedure
-    .meta({ permission: 'audit.read' })
+    .meta({ permission: 'audit.export' })
     .input(ExportAuditEventsInput)
-    .query(({ ctx, input }) => {
-      if (!entitlementsOf(ctx.organization).auditExport) {
-        throw new AppError('FEATURE_NOT_IN_TIER', `Audit export is not part of the ${ctx.organization.tier} tier`, {
-          details: { feature: 'auditExport', tier: ctx.organization.tier },
-        });
-      }
-      return exportAuditEvents(ctx.orm, { organizationId: ctx.organization.id, ...input });
-    }),
+    .query(({ ctx, input }) => exportAuditEvents(ctx.orm, { organizationId: ctx.organization.id, ...input })),
 });

@@ -240,6 +240,23 @@ describe('denied attempts', () => {
     });
     expect((await api.call({ token: admin.token }).auditEvents.verify({})).ok).toBe(true);
   });
+
+  // Guards the tier gate on the export: decided by the policy, refused as FEATURE_NOT_IN_TIER and
+  // recorded like any other refusal.
+  it('include an audit export on a tier without it', async () => {
+    const admin = await api.signUp('export-tier');
+    const error = await expectError(
+      api.call({ token: admin.token }).auditEvents.export({ format: 'csv' }),
+      'FEATURE_NOT_IN_TIER',
+    );
+    expect((error.cause as { details?: unknown }).details).toEqual({ feature: 'auditExport', tier: 'FREE' });
+    const denied = (await api.call({ token: admin.token }).auditEvents.list({ action: 'permission.denied' })).items;
+    expect(denied).toMatchObject([
+      { target: { id: 'auditEvents.export' }, changes: { rule: { after: 'audit.export: auditExport' } } },
+    ]);
+    await api.orm.em.fork().nativeUpdate(Organization, { id: admin.organization.id }, { tier: 'PROFESSIONAL' });
+    await expect(api.call({ token: admin.token }).auditEvents.export({ format: 'csv' })).resolves.toBeDefined();
+  });
 });
 
 describe('retention purge', () => {

@@ -30,7 +30,7 @@ export const deploymentsRouter = router({
     .mutation(({ ctx, input }) =>
       deployments.createDeployment(ctx.em, {
         audit: ctx.audit,
-        role: ctx.membership.role,
+        authorize: ctx.authorize,
         input: { ...input, idempotencyKey: input.idempotencyKey ?? ctx.request.idempotencyKey ?? undefined },
       }),
     ),

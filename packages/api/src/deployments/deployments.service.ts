@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Deployment, type DeploymentStatus, Environment, Organization, type Role } from '@strictops/db';
+import { Deployment, type DeploymentStatus, Environment, Organization } from '@strictops/db';
 import { enqueueAlert } from '../alert-channels/alert-channels.service.ts';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { toPage } from '../pagination.ts';
+import type { Authorize } from '../policy.ts';
 import { loadProject } from '../projects/projects.service.ts';
 
 export const view = (d: Deployment) => ({
@@ -43,7 +44,7 @@ const digestOf = (input: CreateDeployment) =>
  */
 export async function createDeployment(
   em: EntityManager,
-  { audit, role, input }: { audit: AuditScope; role: Role; input: CreateDeployment },
+  { audit, authorize, input }: { audit: AuditScope; authorize: Authorize; input: CreateDeployment },
 ) {
   const locked = await lockOrganization(em, audit.organizationId);
   if (input.idempotencyKey) {
@@ -67,15 +68,7 @@ export async function createDeployment(
     throw new AppError('ENVIRONMENT_NOT_FOUND', `This project has no environment "${input.environment}"`, {
       field: 'environment',
     });
-  if (environment.protected && role !== 'strictops_admin') {
-    throw new AppError(
-      'PERMISSION_DENIED',
-      `"${environment.name}" is protected: deploying to it needs strictops_admin`,
-      {
-        field: 'environment',
-      },
-    );
-  }
+  authorize('deployments.create', { protectedEnvironment: environment.protected });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'deploymentsPerMonth', locked });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'concurrentDeployments', locked });
   const deployment = em.create(Deployment, {

@@ -162,7 +162,7 @@ describe('status machine and workers', () => {
 
   it('billing sets the tier; only ENTERPRISE carries overrides; members cannot change it', async () => {
     const { admin } = await projectOf('billing', 'FREE');
-    const billing = api.call({ token: api.serviceToken }).internal.organizations;
+    const billing = api.call({ token: api.serviceTokens.billing }).internal.organizations;
     await expect(
       billing.setTier({ organizationId: admin.organization.id, tier: 'PROFESSIONAL' }),
     ).resolves.toMatchObject({ tier: 'PROFESSIONAL' });

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enterOrganization, Organization, type Tier } from '@strictops/db';
+import { type Deployment, enterOrganization, Organization, type Tier } from '@strictops/db';
 import { type Actor, type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { refusalAtClaim } from '../deployments/claim-check.ts';
 import { loadDeployment, transition, view } from '../deployments/deployments.service.ts';
 import { AppError } from '../errors.ts';
 
@@ -10,29 +11,61 @@ const scopeOf = (organizationId: string, actor: Actor, origin: RequestOrigin): A
   origin,
 });
 
+// A worker's claim passes over at most this many deployments the policy refuses before it answers.
+const REFUSALS_PER_CLAIM = 20;
+
 /**
  * Claims the oldest queued deployment of any organization for a worker. Which organization it
  * belongs to is not known beforehand, so the claim is the one fixed cross-tenant statement
  * (`claim_next_deployment`, skipping rows another worker holds); everything after it runs scoped
- * to the claimed deployment's organization.
+ * to the claimed deployment's organization. The policy is asked again at this point: a deployment
+ * whose environment was protected while it waited, and that its author may not deploy there, is
+ * cancelled with the reason (an audit event with outcome `denied`) and the next one is claimed.
  */
 export async function claimDeployment(
   em: EntityManager,
   { actor, origin, workerId }: { actor: Actor; origin: RequestOrigin; workerId: string },
 ) {
-  const [claimed] = await em.execute<{ deployment_id: string; organization_id: string }[]>(
-    'select deployment_id, organization_id from claim_next_deployment(?)',
-    [workerId],
-  );
-  if (!claimed) return { organizationId: null, deployment: null };
-  await enterOrganization(em, claimed.organization_id);
-  const deployment = await loadDeployment(em, claimed.deployment_id);
-  await recordAuditEvent(em, scopeOf(claimed.organization_id, actor, origin), {
-    action: 'deployment.started',
+  for (let refused = 0; refused < REFUSALS_PER_CLAIM; refused++) {
+    const [claimed] = await em.execute<{ deployment_id: string; organization_id: string }[]>(
+      'select deployment_id, organization_id from claim_next_deployment(?)',
+      [workerId],
+    );
+    if (!claimed) break;
+    await enterOrganization(em, claimed.organization_id);
+    const scope = scopeOf(claimed.organization_id, actor, origin);
+    const deployment = await loadDeployment(em, claimed.deployment_id);
+    const organization = await em.findOneOrFail(Organization, { id: claimed.organization_id });
+    const refusal = await refusalAtClaim(em, { deployment, tier: organization.tier });
+    if (refusal) {
+      await refuseAtClaim(em, { scope, deployment, reason: refusal.message, rule: refusal.rule });
+      continue;
+    }
+    await recordAuditEvent(em, scope, {
+      action: 'deployment.started',
+      target: { type: 'deployment', id: deployment.id, display: deployment.ref },
+      changes: { status: { before: 'queued', after: 'in_progress' }, claimedBy: { after: workerId } },
+    });
+    return { organizationId: claimed.organization_id, deployment: view(deployment) };
+  }
+  return { organizationId: null, deployment: null };
+}
+
+/** A claimed deployment the policy refuses: cancelled, with why, and recorded as a denial. */
+async function refuseAtClaim(
+  em: EntityManager,
+  { scope, deployment, reason, rule }: { scope: AuditScope; deployment: Deployment; reason: string; rule: string },
+) {
+  deployment.status = 'cancelled';
+  deployment.finishedAt = new Date();
+  deployment.statusMessage = reason;
+  await em.flush();
+  await recordAuditEvent(em, scope, {
+    action: 'deployment.refused',
     target: { type: 'deployment', id: deployment.id, display: deployment.ref },
-    changes: { status: { before: 'queued', after: 'in_progress' }, claimedBy: { after: workerId } },
+    changes: { status: { before: 'queued', after: 'cancelled' }, rule: { after: rule } },
+    outcome: 'denied',
   });
-  return { organizationId: claimed.organization_id, deployment: view(deployment) };
 }
 
 export async function reportDeployment(

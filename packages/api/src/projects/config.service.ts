@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Environment, Resource, Service } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { lockOrganization } from '../entitlements/usage.ts';
+import { protectedOnCreate } from './environments.service.ts';
 import { loadProject } from './projects.service.ts';
 import { parseConfig } from './strictops-yml.ts';
 
@@ -22,6 +24,8 @@ export async function applyConfig(
   em: EntityManager,
   { audit, id, yaml }: { audit: AuditScope; id: string; yaml: string },
 ) {
+  // Locked before the project is read, as every creation of environments is (environments.service.ts).
+  await lockOrganization(em, audit.organizationId);
   const project = await loadProject(em, id);
   const result = parseConfig(yaml);
   if (!result.ok) return { applied: false as const, problems: result.problems };
@@ -57,7 +61,7 @@ export async function applyConfig(
       organization: audit.organizationId,
       project,
       name,
-      protected: environment.protected ?? false,
+      protected: protectedOnCreate(project, name, environment.protected ?? false),
     });
     environmentsCreated.push(name);
   }

@@ -44,7 +44,9 @@ export const environmentsRouter = router({
     })
     .input(UpdateEnvironmentInput)
     .output(EnvironmentDto)
-    .mutation(({ ctx, input }) => environments.updateEnvironment(ctx.em, { audit: ctx.audit, ...input })),
+    .mutation(({ ctx, input }) =>
+      environments.updateEnvironment(ctx.em, { audit: ctx.audit, authorize: ctx.authorize, ...input }),
+    ),
 
   delete: orgProcedure
     .meta({
@@ -58,5 +60,7 @@ export const environmentsRouter = router({
     })
     .input(EnvironmentRef)
     .output(Ok)
-    .mutation(({ ctx, input }) => environments.deleteEnvironment(ctx.em, { audit: ctx.audit, id: input.id })),
+    .mutation(({ ctx, input }) =>
+      environments.deleteEnvironment(ctx.em, { audit: ctx.audit, authorize: ctx.authorize, id: input.id }),
+    ),
 });

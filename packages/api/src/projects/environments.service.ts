@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Deployment, Environment } from '@strictops/db';
+import { Deployment, Environment, type Project } from '@strictops/db';
 import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
-import { assertEntitled } from '../entitlements/usage.ts';
+import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
+import type { Authorize } from '../policy.ts';
 import { loadProject } from './projects.service.ts';
 
 const view = (e: Environment) => ({
@@ -17,10 +18,33 @@ const view = (e: Environment) => ({
 const nameTaken = (name: string, cause: unknown) =>
   new AppError('CONFLICT', `This project has an environment named "${name}" already`, { field: 'name', cause });
 
-async function loadEnvironment(em: EntityManager, id: string) {
-  const environment = await em.findOne(Environment, { id });
+/**
+ * The environment with its project, read under the organization's lock: an environment's protection
+ * and its project's retired names change one request at a time, and every creation that reads the
+ * retired names takes the same lock first.
+ */
+async function loadEnvironment(em: EntityManager, audit: AuditScope, id: string) {
+  await lockOrganization(em, audit.organizationId);
+  const environment = await em.findOne(Environment, { id }, { populate: ['project'] });
   if (!environment) throw new AppError('ENVIRONMENT_NOT_FOUND', 'Environment not found', { field: 'id' });
   return environment;
+}
+
+/**
+ * Whether an environment created under `name` is protected: when asked to be, and always when the
+ * name is that of a protected environment since deleted or renamed (the project forgets the name
+ * then, so an admin may unprotect the new one as any other).
+ */
+export function protectedOnCreate(project: Project, name: string, asked: boolean): boolean {
+  const retired = project.retiredProtectedNames.includes(name);
+  if (retired) project.retiredProtectedNames = project.retiredProtectedNames.filter((n) => n !== name);
+  return asked || retired;
+}
+
+/** A protected environment leaves its name: the project keeps it protected for whoever takes it next. */
+function retireProtectedName(project: Project, name: string) {
+  if (!project.retiredProtectedNames.includes(name))
+    project.retiredProtectedNames = [...project.retiredProtectedNames, name];
 }
 
 export async function createEnvironment(
@@ -29,25 +53,29 @@ export async function createEnvironment(
     audit,
     projectId,
     name,
-    protected: isProtected,
+    protected: asked,
   }: { audit: AuditScope; projectId: string; name: string; protected: boolean },
 ) {
+  // Locked before the project is read: its retired names are then current (see loadEnvironment).
+  const locked = await lockOrganization(em, audit.organizationId);
   const project = await loadProject(em, projectId);
   await assertEntitled(em, {
     organizationId: audit.organizationId,
     limit: 'environmentsPerProject',
     parentId: project.id,
+    locked,
   });
   const environment = em.create(Environment, {
     organization: audit.organizationId,
     project,
     name,
-    protected: isProtected,
+    protected: protectedOnCreate(project, name, asked),
   });
   await flushOrDuplicate(em, (error) => nameTaken(name, error));
   await recordAuditEvent(em, audit, {
     action: 'environment.created',
     target: { type: 'environment', id: environment.id, display: `${project.slug}/${name}` },
+    changes: { protected: { after: environment.protected } },
   });
   return view(environment);
 }
@@ -58,14 +86,39 @@ export async function listEnvironments(em: EntityManager, projectId: string) {
   return { items: environments.map(view) };
 }
 
+/**
+ * Renames an environment or changes its protection. The policy decides who may: changing protection,
+ * and renaming a protected environment, are for strictops_admin.
+ */
 export async function updateEnvironment(
   em: EntityManager,
-  { audit, id, name, protected: isProtected }: { audit: AuditScope; id: string; name?: string; protected?: boolean },
+  {
+    audit,
+    authorize,
+    id,
+    name,
+    protected: isProtected,
+  }: { audit: AuditScope; authorize: Authorize; id: string; name?: string; protected?: boolean },
 ) {
-  const environment = await loadEnvironment(em, id);
-  const changes = diff({ name: environment.name, protected: environment.protected }, { name, protected: isProtected });
+  const environment = await loadEnvironment(em, audit, id);
+  const project = environment.project;
+  const renamed = name !== undefined && name !== environment.name;
+  // Taking the name of a protected environment since deleted or renamed takes its protection too.
+  const inherits = renamed && project.retiredProtectedNames.includes(name);
+  const protectedBefore = environment.protected || inherits;
+  const protectedAfter = isProtected ?? protectedBefore;
+  authorize('projects.write', {
+    protectionChange: protectedAfter !== protectedBefore,
+    protectedEnvironment: environment.protected && renamed,
+  });
+  const changes = diff(
+    { name: environment.name, protected: environment.protected },
+    { name, protected: protectedAfter },
+  );
+  if (renamed && environment.protected) retireProtectedName(project, environment.name);
+  if (inherits) project.retiredProtectedNames = project.retiredProtectedNames.filter((n) => n !== name);
   if (name !== undefined) environment.name = name;
-  if (isProtected !== undefined) environment.protected = isProtected;
+  environment.protected = protectedAfter;
   await flushOrDuplicate(em, (error) => nameTaken(name ?? '', error));
   if (changes) {
     await recordAuditEvent(em, audit, {
@@ -77,8 +130,13 @@ export async function updateEnvironment(
   return view(environment);
 }
 
-export async function deleteEnvironment(em: EntityManager, { audit, id }: { audit: AuditScope; id: string }) {
-  const environment = await loadEnvironment(em, id);
+/** Deletes an environment that is not deploying; a protected one only for strictops_admin. */
+export async function deleteEnvironment(
+  em: EntityManager,
+  { audit, authorize, id }: { audit: AuditScope; authorize: Authorize; id: string },
+) {
+  const environment = await loadEnvironment(em, audit, id);
+  authorize('projects.write', { protectedEnvironment: environment.protected });
   const running = await em.count(Deployment, { environment: id, status: { $in: ['queued', 'in_progress'] } });
   if (running > 0) {
     throw new AppError(
@@ -89,6 +147,7 @@ export async function deleteEnvironment(em: EntityManager, { audit, id }: { audi
       },
     );
   }
+  if (environment.protected) retireProtectedName(environment.project, environment.name);
   em.remove(environment);
   await em.flush();
   await recordAuditEvent(em, audit, {

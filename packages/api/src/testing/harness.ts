@@ -7,6 +7,7 @@ import { expect, inject } from 'vitest';
 import { createSecretBox } from '../alert-channels/secret-box.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { createMemoryMailer } from '../invitations/mailer.ts';
+import { SERVICE_NAMES, type ServiceName, serviceMay } from '../policy.ts';
 import { appRouter } from '../root.ts';
 import { createContext, type RequestInfo } from '../trpc/context.ts';
 import { createCallerFactory } from '../trpc/init.ts';
@@ -28,8 +29,21 @@ export const newCookieJar = (): CookieJar => ({ set: new Map(), cleared: 0 });
  * The API on the real test database, called the way the HTTP host calls it: one context per
  * request, with whatever token and organization header the test chooses.
  */
-const SERVICE_SECRET = 'test-deploy-worker-secret-0123456789abcdef';
-const TEST_SERVICE = { name: 'test-worker', secretSha256: createHash('sha256').update(SERVICE_SECRET).digest('hex') };
+const SERVICE_SECRETS = {
+  'deploy-worker': 'test-deploy-worker-secret-0123456789abcdef',
+  billing: 'test-billing-secret-0123456789abcdef0123',
+  monitoring: 'test-monitoring-secret-0123456789abcdef',
+} as const satisfies Record<ServiceName, string>;
+const TEST_SERVICES = Object.entries(SERVICE_SECRETS).map(([name, secret]) => ({
+  name,
+  secretSha256: createHash('sha256').update(secret).digest('hex'),
+}));
+/** The secret of the service the policy lets call `path` (internal procedures). */
+export const serviceTokenFor = (path: string) => {
+  const service = SERVICE_NAMES.find((name) => serviceMay(name, path));
+  if (!service) throw new Error(`no service may call ${path}`);
+  return SERVICE_SECRETS[service];
+};
 /** The tests' channel-secret key: fixed, so that a failing test's rows can be read afterwards. */
 export const TEST_SECRETS = createSecretBox(Buffer.alloc(32, 7));
 
@@ -37,8 +51,9 @@ export async function createTestApi() {
   const orm = await openDatabase({ url: inject('databaseUrl'), poolSize: 20 });
   // Invitations land here instead of an inbox; `tokenSentTo` reads the link back.
   const mailer = createMemoryMailer({ publicUrl: TEST_PUBLIC_URL });
-  // Internal procedures answer to this secret, as a deploy worker's would be configured.
-  const serviceToken = SERVICE_SECRET;
+  // Internal procedures answer to these secrets, one per service, as the server would be configured.
+  const serviceToken = SERVICE_SECRETS['deploy-worker'];
+  const serviceTokens = SERVICE_SECRETS;
 
   function call(
     auth: {
@@ -61,7 +76,7 @@ export async function createTestApi() {
     };
     return createCaller(
       createContext(
-        { orm, mailer, secrets: TEST_SECRETS, serviceCredentials: [TEST_SERVICE], aws: TEST_AWS, github: TEST_GITHUB },
+        { orm, mailer, secrets: TEST_SECRETS, serviceCredentials: TEST_SERVICES, aws: TEST_AWS, github: TEST_GITHUB },
         request,
         {
           setSessionCookie: (token, expiresAt) => cookies.set.set('session', { token, expiresAt }),
@@ -127,6 +142,7 @@ export async function createTestApi() {
     mailer,
     secrets: TEST_SECRETS,
     serviceToken,
+    serviceTokens,
     call,
     signUp,
     addMember,

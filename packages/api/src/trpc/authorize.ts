@@ -1,28 +1,29 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Role } from '@strictops/db';
-import type { AuditScope } from '../audit/audit.service.ts';
+import type { Role, Tier } from '@strictops/db';
+import type { Actor, AuditScope, RequestOrigin } from '../audit/audit.service.ts';
 import type { Caller } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
-import { can, PERMISSION_SCOPE, type Permission, tokenAllows } from '../policy.ts';
+import { type Allows, type Authorize, decide, type Refusal, type Subject, serviceMay } from '../policy.ts';
 import { recordDenialAfterRequest } from './denial-log.ts';
 import type { AfterFailure } from './transaction.ts';
 
-/** Refuses with PERMISSION_DENIED and has the attempt recorded once the request's changes are undone. */
-export type Deny = (message: string) => AppError;
-/** Throws PERMISSION_DENIED (recorded) unless the caller may do this. */
-export type Authorize = (permission: Permission) => void;
+/** Refuses (PERMISSION_DENIED, or FEATURE_NOT_IN_TIER) and has the attempt recorded once the request's changes are undone. */
+export type Deny = (refusal: Refusal) => AppError;
 
-export type Authorizer = { authorize: Authorize; deny: Deny };
+export type Authorizer = { authorize: Authorize; allows: Allows; deny: Deny; subject: Subject };
 
 /**
- * The one deny path of an organization request: every refusal it makes is an audit event, written
- * after the request's transaction has rolled back. `authorize` asks the policy about the caller's
- * role and, for an API token, the token's scopes; handlers and services get both functions on their
- * context for the decisions a role alone does not make.
+ * The one deny path of an organization request: every refusal is the policy's (`decide`), and each
+ * is an audit event naming the rule, written after the request's transaction has rolled back.
+ * `authorize` checks the procedure's permission before its handler runs; handlers and services get
+ * it on their context to ask again once they know the facts a role alone does not settle (a
+ * protected environment, the scopes a token would carry). `allows` asks without refusing, for
+ * what a caller may see rather than do.
  */
 export function authorizer({
   caller,
   role,
+  tier,
   audit,
   procedure,
   afterFailure,
@@ -30,21 +31,55 @@ export function authorizer({
 }: {
   caller: Caller;
   role: Role;
+  tier: Tier;
   audit: AuditScope;
   procedure: string;
   afterFailure: AfterFailure;
   /** Where the denial is written: outside the request's transaction. */
   em: EntityManager;
 }): Authorizer {
-  const deny: Deny = (message) => {
-    afterFailure.add(() => recordDenialAfterRequest(em, audit, procedure));
-    return new AppError('PERMISSION_DENIED', message);
+  const subject: Subject = { role, tokenScopes: caller.type === 'api_token' ? caller.token.scopes : null, tier };
+  const deny: Deny = (refusal) => {
+    afterFailure.add(() => recordDenialAfterRequest(em, audit, { procedure, rule: refusal.rule }));
+    return new AppError(refusal.code, refusal.message, { field: refusal.field, details: refusal.details });
   };
-  const authorize: Authorize = (permission) => {
-    if (!can(role, permission)) throw deny(`Your role (${role}) may not do this: needs ${permission}`);
-    if (caller.type === 'api_token' && !tokenAllows(caller.token.scopes, permission)) {
-      throw deny(`This token lacks the "${PERMISSION_SCOPE[permission]}" scope`);
-    }
+  const authorize: Authorize = (permission, facts) => {
+    const refusal = decide(subject, permission, facts);
+    if (refusal) throw deny(refusal);
   };
-  return { authorize, deny };
+  const allows: Allows = (permission, facts) => decide(subject, permission, facts) === null;
+  return { authorize, allows, deny, subject };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * An internal service may call only what the policy lists for it (SERVICE_POLICY): the deploy
+ * worker's secret cannot set a tier, billing's cannot finish a deployment. A refusal is recorded,
+ * naming the service, in the organization the call named, once the request's changes are undone.
+ */
+export function authorizeService({
+  service,
+  actor,
+  origin,
+  procedure,
+  input,
+  afterFailure,
+  em,
+}: {
+  service: { name: string };
+  actor: Actor;
+  origin: RequestOrigin;
+  procedure: string;
+  input: unknown;
+  afterFailure: AfterFailure;
+  em: EntityManager;
+}): void {
+  if (serviceMay(service.name, procedure)) return;
+  const named = (input as { organizationId?: unknown } | null | undefined)?.organizationId;
+  if (typeof named === 'string' && UUID.test(named)) {
+    const audit = { organizationId: named, actor, origin };
+    afterFailure.add(() => recordDenialAfterRequest(em, audit, { procedure, rule: `service ${service.name}` }));
+  }
+  throw new AppError('PERMISSION_DENIED', `The ${service.name} service may not call ${procedure}`);
 }

@@ -1,14 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { scopedFork } from '@strictops/db';
 import type { AuditScope } from '../audit/audit.service.ts';
-import { recordDenial } from '../audit/audit-log.service.ts';
+import { type Denial, recordDenial } from '../audit/audit-log.service.ts';
 
 /**
  * Records a denied attempt in a transaction of its own, scoped to the organization: the request's
  * transaction has rolled back by the time this runs, and the record must not vanish with it.
  */
-export function recordDenialAfterRequest(em: EntityManager, scope: AuditScope, procedure: string): Promise<void> {
+export function recordDenialAfterRequest(em: EntityManager, scope: AuditScope, denial: Denial): Promise<void> {
   return scopedFork(em, { organizationId: scope.organizationId }).transactional((tx) =>
-    recordDenial(tx, scope, procedure),
+    recordDenial(tx, scope, denial),
   );
 }

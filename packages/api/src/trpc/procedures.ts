@@ -5,7 +5,7 @@ import type { ApiDependencies } from '../dependencies.ts';
 import { entitlementsOf } from '../entitlements/entitlements.ts';
 import { AUTH_PER_MINUTE, PER_MINUTE } from '../rate-limits/rate-limits.ts';
 import { authenticateCaller, authenticateService, requireSession } from './authenticate.ts';
-import { authorizer } from './authorize.ts';
+import { authorizer, authorizeService } from './authorize.ts';
 import { callerFacingError } from './error-mapping.ts';
 import { t } from './init.ts';
 import { refuseUnstorableInput } from './input-hygiene.ts';
@@ -22,7 +22,7 @@ import { runRequest } from './transaction.ts';
  *   authed        base -> authenticate -> session only -> rate limit (per user) -> transaction
  *   org           base -> authenticate -> organization -> rate limit (per organization)
  *                      -> transaction -> authorize (+ token bookkeeping)
- *   internal      base -> service credential -> transaction
+ *   internal      base -> service credential -> transaction -> authorize the service
  */
 
 /**
@@ -121,9 +121,10 @@ export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, type, 
   const audit: AuditScope = { organizationId: organization.id, actor: ctx.actor, origin: ctx.origin };
   const scope = { userId: caller.user.id, organizationId: organization.id };
   return runRequest(ctx.em, { scope, mode: meta?.transaction ?? 'request' }, async (request) => {
-    const { authorize, deny } = authorizer({
+    const { authorize, allows, deny } = authorizer({
       caller,
       role: membership.role,
+      tier: organization.tier,
       audit,
       procedure: path,
       afterFailure: request.afterFailure,
@@ -131,18 +132,27 @@ export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, type, 
     });
     authorize(permission);
     if (caller.type === 'api_token') await markTokenUsed(request.em, caller.token);
-    return next({ ctx: { ...request, organization, membership, audit, authorize, deny } });
+    return next({ ctx: { ...request, organization, membership, audit, authorize, allows, deny } });
   });
 });
 
 /**
- * Internal services (deploy workers, billing) calling with a service credential. Nothing a member
- * or an API token can call. The procedure runs in one transaction; it chooses the organization it
- * acts on explicitly.
+ * Internal services (deploy workers, billing, monitoring) calling with a service credential, each
+ * only what the policy lists for it. Nothing a member or an API token can call. The procedure runs
+ * in one transaction; it chooses the organization it acts on explicitly.
  */
-export const internalProcedure = baseProcedure.use(async ({ ctx, meta, next }) => {
-  const { actor } = authenticateService(ctx.request, ctx.serviceCredentials);
-  return runRequest(ctx.em, { scope: {}, mode: meta?.transaction ?? 'request' }, (request) =>
-    next({ ctx: { actor, ...request } }),
-  );
+export const internalProcedure = baseProcedure.use(async ({ ctx, meta, path, getRawInput, next }) => {
+  const { service, actor } = authenticateService(ctx.request, ctx.serviceCredentials);
+  return runRequest(ctx.em, { scope: {}, mode: meta?.transaction ?? 'request' }, async (request) => {
+    authorizeService({
+      service,
+      actor,
+      origin: ctx.origin,
+      procedure: path,
+      input: await getRawInput(),
+      afterFailure: request.afterFailure,
+      em: ctx.em,
+    });
+    return next({ ctx: { actor, ...request } });
+  });
 });

@@ -24,6 +24,9 @@ export const Project = defineEntity({
     configRaw: p.text().strictNullable(),
     configSha256: p.string().length(64).strictNullable(),
     configRevision: p.integer().default(0),
+    // Names of protected environments since deleted or renamed: an environment created under one of
+    // them again is protected, as the original was, so deployments aimed at the name stay guarded.
+    retiredProtectedNames: p.array<string>().default([]),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   uniques: [{ properties: ['organization', 'slug'] }],
