@@ -53,8 +53,9 @@ function schemaFlags(): string[] {
     flags.push(`${at}: ${def.type}${def.coerce ? ' coerce' : ''}`);
     for (const [key, value] of Object.entries(def)) {
       if (key === 'shape') for (const [field, child] of Object.entries(value as object)) walk(child, `${at}.${field}`);
-      else if (Array.isArray(value)) value.forEach((child, i) => walk(child, `${at}.${key}[${i}]`));
-      else walk(value, `${at}.${key}`);
+      else if (Array.isArray(value)) {
+        for (const [i, child] of value.entries()) walk(child, `${at}.${key}[${i}]`);
+      } else walk(value, `${at}.${key}`);
     }
   };
   for (const procedure of procedures) walk(procedure.input, procedure.path);
