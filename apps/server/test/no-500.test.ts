@@ -58,7 +58,8 @@ describe('no route answers a caller’s mistake with a 500', () => {
     expect(failures).toEqual([]);
     // The calls reached input validation (the session stayed valid throughout).
     expect(refusedAsBadInput).toBeGreaterThan(100);
-  });
+    // About a thousand requests in one test: seconds alone, longer beside the rest of the suite.
+  }, 120_000);
 });
 
 describe('input that cannot be stored', () => {

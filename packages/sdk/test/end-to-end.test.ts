@@ -22,13 +22,14 @@ let baseUrl: string;
 const mailer = createMemoryMailer({ publicUrl: 'http://localhost:3000' });
 const secrets = createSecretBox(Buffer.from(newSecretsKey(), 'base64'));
 const WORKER_SECRET = 'sdk-end-to-end-worker-secret-0123456789';
+const BILLING_SECRET = 'sdk-end-to-end-billing-secret-012345678';
 
 beforeAll(async () => {
   orm = await openDatabase({ url: inject('databaseUrl') });
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
-    STRICTOPS_SERVICE_TOKENS: `deploy-worker:${WORKER_SECRET}`,
+    STRICTOPS_SERVICE_TOKENS: `deploy-worker:${WORKER_SECRET},billing:${BILLING_SECRET}`,
     STRICTOPS_AWS_ACCOUNT_ID: TEST_AWS.accountId,
     GITHUB_APP_ID: TEST_GITHUB.appId,
     GITHUB_APP_SLUG: TEST_GITHUB.slug,
@@ -387,7 +388,8 @@ describe('integrations, end to end', () => {
     const admin = await signUp('integrations');
     const worker = client({ token: WORKER_SECRET });
     const organizationId = (await admin.api.organizations.get.query({})).id;
-    await worker.internal.organizations.setTier.mutate({ organizationId, tier: 'STARTER' });
+    // Tiers are the billing service's to set; the deploy worker's secret may not.
+    await client({ token: BILLING_SECRET }).internal.organizations.setTier.mutate({ organizationId, tier: 'STARTER' });
 
     // AWS: a connection, its template, the role verified through STS, a project deploying through it.
     const { connection, template, consoleUrl } = await admin.api.awsConnections.create.mutate({ name: 'Production' });
