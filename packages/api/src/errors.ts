@@ -1,6 +1,5 @@
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import type { CountedLimit } from './entitlements/usage.ts';
-import type { ConfigProblem } from './projects/strictops-yml.ts';
 import type { RateClass } from './rate-limits/rate-limits.ts';
 
 /** The HTTP statuses the API answers errors with, each with the one tRPC code that carries it. */
@@ -233,7 +232,8 @@ export type ErrorDetails = {
   SERVICE_UNAVAILABLE: { retryAfterSeconds: number };
   LIMIT_REACHED: { limit: CountedLimit; max: number; usage: number; tier: TierName };
   FEATURE_NOT_IN_TIER: { feature: string; tier: TierName };
-  INVALID_CONFIG: { problems: ConfigProblem[] };
+  // A ConfigProblem of projects/strictops-yml.ts, spelled out so this table's types need no parser's.
+  INVALID_CONFIG: { problems: { path: string; message: string; line: number | null; column: number | null }[] };
   DEPLOYMENTS_RUNNING: { running: number };
   CONNECTION_IN_USE: { projects: string[] };
   INVALID_TRANSITION: { from: DeploymentStatusName; to: DeploymentStatusName };
