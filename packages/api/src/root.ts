@@ -12,7 +12,7 @@ import { membersRouter } from './members/members.router.ts';
 import { organizationsRouter } from './organizations/organizations.router.ts';
 import { environmentsRouter } from './projects/environments.router.ts';
 import { projectsRouter } from './projects/projects.router.ts';
-import { router, t } from './trpc/init.ts';
+import { router, type t } from './trpc/init.ts';
 
 /**
  * Each area by reference, not by its inferred shape: the SDK's declarations then keep every
