@@ -196,6 +196,12 @@ describe('the packed tarball', () => {
     ).toEqual([]);
   });
 
+  it('cannot be packed by npm, which would ship the catalog: specifiers', () => {
+    const result = spawnSync('npm', ['pack', '--dry-run'], { cwd: SDK, encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toContain('packed and published with pnpm');
+  });
+
   it('passes publint with nothing to report', async () => {
     const { messages } = await publint({
       pack: { tarball: new Uint8Array(readFileSync(tarball)).buffer },
