@@ -94,7 +94,8 @@ describe('errors', () => {
   it('answers every error status of every operation with the Error schema', () => {
     for (const { where, operation } of allOperations()) {
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (Number(status) < 400 || status === '503') continue;
+        // The readiness probe answers 503 with its own body: the database is down, not a request refused.
+        if (Number(status) < 400 || where === 'GET /readyz') continue;
         expect(response.content?.['application/json']?.schema, `${where} ${status}`).toEqual({
           $ref: '#/components/schemas/Error',
         });

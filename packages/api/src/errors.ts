@@ -245,15 +245,25 @@ export type DetailsOf<C extends ErrorCode> = C extends keyof ErrorDetails ? Erro
 /** The details a caller gives: all but `retryAfterSeconds`, which has an option of its own. */
 type GivenDetails<C extends ErrorCode> = Omit<DetailsOf<C>, 'retryAfterSeconds'>;
 
+type DetailsOption<C extends ErrorCode> = [DetailsOf<C>] extends [never]
+  ? { details?: never }
+  : [keyof GivenDetails<C>] extends [never]
+    ? { details?: never }
+    : { details: GivenDetails<C> };
+
+type RetryOption<C extends ErrorCode> = [DetailsOf<C>] extends [never]
+  ? { retryAfterSeconds?: never }
+  : 'retryAfterSeconds' extends keyof DetailsOf<C>
+    ? /** When a retry may succeed: sent as `Retry-After` and as `details.retryAfterSeconds`. */
+      { retryAfterSeconds: number }
+    : { retryAfterSeconds?: never };
+
 export type AppErrorOptions<C extends ErrorCode = ErrorCode> = {
   /** The input field that failed, as a dotted path (`email`, `members.0.role`). */
   field?: string;
   cause?: unknown;
-} & ([keyof GivenDetails<C>] extends [never] ? { details?: never } : { details: GivenDetails<C> }) &
-  ('retryAfterSeconds' extends keyof DetailsOf<C>
-    ? /** When a retry may succeed: sent as `Retry-After` and as `details.retryAfterSeconds`. */
-      { retryAfterSeconds: number }
-    : { retryAfterSeconds?: never });
+} & DetailsOption<C> &
+  RetryOption<C>;
 
 /** Options are required exactly when the code carries details. */
 type OptionsArgument<C extends ErrorCode> = [DetailsOf<C>] extends [never]

@@ -15,8 +15,11 @@ export function callerKindOf(path: string, meta: ProcedureMeta | undefined): Cal
   return 'account';
 }
 
-/** What any procedure may answer: bad input, a lock conflict it lost, a failure of ours. */
-const EVERY_PROCEDURE: readonly ErrorCode[] = ['VALIDATION_FAILED', 'CONFLICT', 'INTERNAL'];
+/**
+ * What any procedure may answer: bad input, a lock conflict it lost, a database it could not reach,
+ * a failure of ours.
+ */
+const EVERY_PROCEDURE: readonly ErrorCode[] = ['VALIDATION_FAILED', 'CONFLICT', 'SERVICE_UNAVAILABLE', 'INTERNAL'];
 
 /** What each builder adds: authentication, the organization and its policy, the rate limit. */
 const BY_CALLER: Record<CallerKind, readonly ErrorCode[]> = {
