@@ -228,7 +228,8 @@ describe('installed with npm into an empty folder', () => {
   let orm: Orm;
   let app: Awaited<ReturnType<typeof buildApp>>;
   let baseUrl: string;
-  const SERVICE_SECRET = 'sdk-package-test-worker-secret-0123456789';
+  const WORKER_SECRET = 'sdk-package-test-worker-secret-0123456789';
+  const BILLING_SECRET = 'sdk-package-test-billing-secret-012345678';
 
   beforeAll(async () => {
     project = join(work, 'consumer');
@@ -255,7 +256,7 @@ describe('installed with npm into an empty folder', () => {
     const config = loadConfig({
       NODE_ENV: 'test',
       PORT: '0',
-      STRICTOPS_SERVICE_TOKENS: `deploy-worker:${SERVICE_SECRET}`,
+      STRICTOPS_SERVICE_TOKENS: `deploy-worker:${WORKER_SECRET},billing:${BILLING_SECRET}`,
     });
     app = await buildApp({
       config,
@@ -319,7 +320,13 @@ describe('installed with npm into an empty folder', () => {
         [join(project, name, 'out', 'consumer.js')],
         {
           cwd: project,
-          env: { ...process.env, STRICTOPS_URL: baseUrl, STRICTOPS_SERVICE_SECRET: SERVICE_SECRET, CONSUMER: name },
+          env: {
+            ...process.env,
+            STRICTOPS_URL: baseUrl,
+            STRICTOPS_WORKER_SECRET: WORKER_SECRET,
+            STRICTOPS_BILLING_SECRET: BILLING_SECRET,
+            CONSUMER: name,
+          },
         },
       );
       const result = JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
@@ -446,8 +453,9 @@ async function main() {
   me.user.createdAt satisfies Date;
   const organizationId = (await client.organizations.get.query()).id;
 
-  const worker = createStrictOpsInternalClient({ baseUrl, serviceCredential: process.env.STRICTOPS_SERVICE_SECRET ?? '' });
-  await worker.internal.organizations.setTier.mutate({ organizationId, tier: 'ENTERPRISE' });
+  const worker = createStrictOpsInternalClient({ baseUrl, serviceCredential: process.env.STRICTOPS_WORKER_SECRET ?? '' });
+  const billing = createStrictOpsInternalClient({ baseUrl, serviceCredential: process.env.STRICTOPS_BILLING_SECRET ?? '' });
+  await billing.internal.organizations.setTier.mutate({ organizationId, tier: 'ENTERPRISE' });
   const created: StrictOpsOutputs['projects']['get'][] = [];
   for (const name of ['one', 'two', 'three']) {
     const input: StrictOpsInputs['projects']['create'] = { name };

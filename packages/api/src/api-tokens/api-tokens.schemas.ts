@@ -13,8 +13,7 @@ export const CreateApiTokenInput = z.strictObject({
     .min(1)
     .max(TOKEN_SCOPES.length)
     .refine((scopes) => new Set(scopes).size === scopes.length, 'Each scope once'),
-  expiresAt: DateInput
-    .refine((date) => date.getTime() > Date.now(), 'Must be in the future')
+  expiresAt: DateInput.refine((date) => date.getTime() > Date.now(), 'Must be in the future')
     .refine((date) => date.getTime() <= Date.now() + MAX_LIFETIME_DAYS * 86_400_000, 'At most one year from now')
     .optional()
     .describe('Optional; at most one year ahead. Omit for a token that does not expire.'),
