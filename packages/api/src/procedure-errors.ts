@@ -26,7 +26,7 @@ const BY_CALLER: Record<CallerKind, readonly ErrorCode[]> = {
   anyone: ['RATE_LIMITED'],
   account: ['UNAUTHENTICATED', 'TOKEN_NOT_ALLOWED', 'RATE_LIMITED'],
   member: ['UNAUTHENTICATED', 'ORGANIZATION_NOT_FOUND', 'PERMISSION_DENIED', 'RATE_LIMITED'],
-  service: ['UNAUTHENTICATED'],
+  service: ['UNAUTHENTICATED', 'PERMISSION_DENIED'],
 };
 
 /** Every code a procedure may answer: its builder's and the domain errors its meta declares. */
