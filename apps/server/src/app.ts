@@ -12,7 +12,7 @@ import { healthPlugin } from './plugins/health.ts';
 import { registerJsonBodyParser } from './plugins/json-body.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
-import { trpcPlugin } from './plugins/trpc.ts';
+import { MAX_BATCH_PATH_LENGTH, trpcPlugin } from './plugins/trpc.ts';
 
 /** Large enough for any request the API takes (a strictops.yml is at most 64 KiB), small enough to refuse abuse. */
 export const BODY_LIMIT = 256 * 1024;
@@ -36,7 +36,7 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_BATCH_PATH_LENGTH },
     trustProxy: config.trustProxy,
   });
   await registerSecurityHeaders(app, { production: config.env === 'production' });

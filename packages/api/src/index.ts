@@ -4,8 +4,20 @@ export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retenti
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
 export { isDatabaseUnavailable, isLockConflict } from './database-errors.ts';
 export type { ApiDependencies, AwsSettings, ServiceCredential } from './dependencies.ts';
+export { DOMAIN_SCHEMAS } from './domain-schemas.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
-export { AppError, ERROR_CODES, type ErrorCode } from './errors.ts';
+export {
+  AppError,
+  codesWithStatus,
+  descriptionOf,
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorDetails,
+  type ErrorStatus,
+  httpStatusOf,
+  TRPC_CODE_BY_STATUS,
+  trpcCodeOf,
+} from './errors.ts';
 export type { GithubAppSettings } from './github-installations/github-app.ts';
 export { peekInstallState } from './github-installations/signatures.ts';
 export { type GithubDelivery, handleGithubWebhook, type WebhookOutcome } from './github-installations/webhooks.ts';
@@ -15,11 +27,21 @@ export {
   type Mailer,
   type OutgoingMail,
 } from './invitations/mailer.ts';
-export { can, isServiceName, type Permission, POLICY, SERVICE_NAMES, type ServiceName } from './policy.ts';
-export { PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
+export {
+  can,
+  isServiceName,
+  PERMISSION_SCOPE,
+  type Permission,
+  POLICY,
+  SERVICE_NAMES,
+  type ServiceName,
+} from './policy.ts';
+export { type CallerKind, callerKindOf, procedureErrors } from './procedure-errors.ts';
+export { AUTH_PER_MINUTE, PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export { type Context, createContext, type RequestInfo, type ResponseControl } from './trpc/context.ts';
-export { type ApiErrorData, validationIssues } from './trpc/error-format.ts';
+export { type ApiErrorData, type ApiErrorShape, type ValidationIssue, validationIssues } from './trpc/error-format.ts';
 export { createCallerFactory } from './trpc/init.ts';
 export { MAX_INPUT_DEPTH, unstorableInput } from './trpc/input-hygiene.ts';
 export type { ProcedureMeta } from './trpc/meta.ts';
+export { rateClassOf } from './trpc/rate-limit.ts';

@@ -8,9 +8,12 @@ import { z } from 'zod';
 export const EARLIEST_DATE = new Date('0001-01-01T00:00:00.000Z');
 export const LATEST_DATE = new Date('9999-12-31T23:59:59.999Z');
 
-/** A date filter (`from`, `to`): an ISO 8601 text or a Date, within years 1 to 9999. */
+/**
+ * A date filter (`from`, `to`): an ISO 8601 text or a Date, within years 1 to 9999. Typed as the
+ * Date a typed caller sends (a bare `z.coerce` would type it `unknown`); text still coerces.
+ */
 export const DateInput = z.coerce
-  .date()
+  .date<Date>()
   .min(EARLIEST_DATE, 'Dates start at 0001-01-01')
   .max(LATEST_DATE, 'Dates end at 9999-12-31');
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { integerInput } from './input-fields.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -6,7 +7,7 @@ export const MAX_PAGE_SIZE = 200;
 /** Fields every list input takes. The cursor is the last id of the previous page (UUIDv7: time ordered). */
 export const PageFields = {
   cursor: z.uuid().optional().describe('The `nextCursor` of the previous page'),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  limit: integerInput().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
 };
 
 /** The query options for one page: ordered by id, one extra row to know whether another page follows. */

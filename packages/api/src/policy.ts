@@ -129,13 +129,11 @@ export const ATTRIBUTE_RULES = [
 export type Subject = { role: Role; tokenScopes: readonly TokenScope[] | null; tier: Tier };
 
 export type Refusal = {
-  code: 'PERMISSION_DENIED' | 'FEATURE_NOT_IN_TIER';
   message: string;
   /** The rule that refused, for the audit log: a permission, or a permission and a fact. */
   rule: string;
   field?: string;
-  details?: Record<string, unknown>;
-};
+} & ({ code: 'PERMISSION_DENIED' } | { code: 'FEATURE_NOT_IN_TIER'; details: { feature: string; tier: Tier } });
 
 /** Refuses (recorded in the audit log) unless the caller may do this, given the facts. */
 export type Authorize = (permission: Permission, facts?: Facts) => void;

@@ -1,3 +1,4 @@
+import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
 import { alertChannelsRouter } from './alert-channels/alert-channels.router.ts';
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { auditEventsRouter } from './audit/audit.router.ts';
@@ -11,9 +12,29 @@ import { membersRouter } from './members/members.router.ts';
 import { organizationsRouter } from './organizations/organizations.router.ts';
 import { environmentsRouter } from './projects/environments.router.ts';
 import { projectsRouter } from './projects/projects.router.ts';
-import { router } from './trpc/init.ts';
+import { router, type t } from './trpc/init.ts';
 
-export const appRouter = router({
+/**
+ * Each area by reference, not by its inferred shape: the SDK's declarations then keep every
+ * procedure's TSDoc, which an inlined type would drop. `satisfies` below keeps this in step.
+ */
+type Areas = {
+  auth: typeof authRouter;
+  apiTokens: typeof apiTokensRouter;
+  auditEvents: typeof auditEventsRouter;
+  organizations: typeof organizationsRouter;
+  projects: typeof projectsRouter;
+  environments: typeof environmentsRouter;
+  deployments: typeof deploymentsRouter;
+  awsConnections: typeof awsConnectionsRouter;
+  githubInstallations: typeof githubInstallationsRouter;
+  alertChannels: typeof alertChannelsRouter;
+  internal: typeof internalRouter;
+  members: typeof membersRouter;
+  invitations: typeof invitationsRouter;
+};
+
+export const appRouter: TRPCBuiltRouter<(typeof t._config)['$types'], TRPCDecorateCreateRouterOptions<Areas>> = router({
   auth: authRouter,
   apiTokens: apiTokensRouter,
   auditEvents: auditEventsRouter,
@@ -27,6 +48,6 @@ export const appRouter = router({
   internal: internalRouter,
   members: membersRouter,
   invitations: invitationsRouter,
-});
+} satisfies Areas);
 
 export type AppRouter = typeof appRouter;

@@ -1,12 +1,13 @@
-// The client's own behaviour, against a stand-in network: the URL and headers it sends, how it
-// encodes input and decodes output, and how it turns failures into StrictOpsError. What the real
-// API answers is covered by end-to-end.test.ts.
+// The client's own behaviour where a fault must be staged, against a stand-in network: the URL and
+// headers it sends, how it encodes input and decodes output, how it turns failures into
+// StrictOpsError, and how it waits, retries, times out and gives up. What the real API answers is
+// covered by end-to-end.test.ts.
 import { TRPCClientError } from '@trpc/client';
-import { HttpResponse, http } from 'msw';
+import { delay, HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import superjson from 'superjson';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createStrictOpsClient, isStrictOpsError, StrictOpsError } from '../src/index.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createStrictOpsClient, isStrictOpsError, type RetryEvent, SDK_VERSION, StrictOpsError } from '../src/index.ts';
 
 const BASE_URL = 'https://api.strictops.test';
 
@@ -44,9 +45,11 @@ function trpcEndpoint(answers: Record<string, Answer | (() => Answer)>) {
       statuses.push(Number(resolved.error.data.httpStatus));
       return { error: superjson.serialize(resolved.error) };
     });
-    // As tRPC does: the one status all results share, or 207 for a mixed batch.
+    // As tRPC does: the one status all results share, or 207 for a mixed batch; a call sent on its
+    // own (no `batch=1`) gets its result unwrapped.
     const status = new Set(statuses).size === 1 ? (statuses[0] ?? 200) : 207;
-    return HttpResponse.json(results, { status });
+    const batched = new URL(request.url).searchParams.get('batch') === '1';
+    return HttpResponse.json(batched ? results : results[0], { status });
   });
 }
 
@@ -249,7 +252,7 @@ describe('errors', () => {
     expect(error.name).toBe('StrictOpsError');
     expect(error.message).toBe(validationFailed.message);
     expect(error.code).toBe('VALIDATION_FAILED');
-    expect(error.status).toBe(400);
+    expect(error.httpStatus).toBe(400);
     expect(error.field).toBe('email');
     expect(error.issues).toEqual(validationFailed.data.issues);
     expect(error.details).toBeUndefined();
@@ -280,7 +283,7 @@ describe('errors', () => {
     expect(isStrictOpsError(error)).toBe(true);
     if (!isStrictOpsError(error)) return;
     expect(error.code).toBe('CONFLICT');
-    expect(error.status).toBe(409);
+    expect(error.httpStatus).toBe(409);
     expect(error.field).toBeUndefined();
     expect(error.issues).toEqual([]);
     expect(error.details).toEqual({ limit: 1, usage: 1 });
@@ -312,7 +315,7 @@ describe('errors', () => {
     expect(failed.status).toBe('rejected');
     const error = failed.status === 'rejected' ? failed.reason : undefined;
     expect(error).toBeInstanceOf(StrictOpsError);
-    expect(error).toMatchObject({ code: 'ORGANIZATION_NOT_FOUND', status: 404 });
+    expect(error).toMatchObject({ code: 'ORGANIZATION_NOT_FOUND', httpStatus: 404 });
   });
 
   it('rethrows a network failure as a StrictOpsError with code NETWORK_ERROR and status 0', async () => {
@@ -323,25 +326,28 @@ describe('errors', () => {
         return HttpResponse.error();
       }),
     );
-    const client = createStrictOpsClient({ baseUrl: BASE_URL, token: 't' });
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, token: 't', retry: false });
     const error = await failure(() => client.auth.me.query({}));
 
     expect(attempts).toBe(1);
     expect(error).toBeInstanceOf(StrictOpsError);
-    expect(error).toMatchObject({ code: 'NETWORK_ERROR', status: 0, field: undefined, issues: [] });
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', httpStatus: 0, field: undefined, issues: [] });
   });
 
-  it('rethrows an answer that is not the API’s (a proxy’s error page) as NETWORK_ERROR', async () => {
+  it('rethrows an answer that is not the API’s (a proxy’s error page) as NETWORK_ERROR, keeping its status', async () => {
     server.use(
       http.all(`${BASE_URL}/trpc/:procedures`, () =>
-        HttpResponse.html('<html><body>502 Bad Gateway</body></html>', { status: 502 }),
+        HttpResponse.html('<html><body>502 Bad Gateway</body></html>', {
+          status: 502,
+          headers: { 'x-request-id': 'lb-1' },
+        }),
       ),
     );
-    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retry: false });
     const error = await failure(() => client.auth.me.query({}));
 
     expect(error).toBeInstanceOf(StrictOpsError);
-    expect(error).toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', httpStatus: 502, requestId: 'lb-1' });
   });
 
   it('rethrows a failing token function as a StrictOpsError, without sending anything', async () => {
@@ -356,13 +362,13 @@ describe('errors', () => {
     expect(sent).toHaveLength(0);
     expect(error).toBeInstanceOf(StrictOpsError);
     // No API answered, so it is a NETWORK_ERROR, and the reason is kept.
-    expect(error).toMatchObject({ code: 'NETWORK_ERROR', status: 0, message: 'keychain locked' });
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', httpStatus: 0, message: 'keychain locked' });
   });
 
   it('isStrictOpsError is false for anything else', () => {
     expect(isStrictOpsError(new Error('x'))).toBe(false);
     expect(isStrictOpsError(new TRPCClientError('x'))).toBe(false);
-    expect(isStrictOpsError({ code: 'EMAIL_TAKEN', status: 409 })).toBe(false);
+    expect(isStrictOpsError({ code: 'EMAIL_TAKEN', httpStatus: 409 })).toBe(false);
     expect(isStrictOpsError(undefined)).toBe(false);
   });
 });
@@ -411,7 +417,8 @@ describe('rate-limited answers', () => {
     });
     const error = await failure(() => client.auth.me.query({}));
     expect(isStrictOpsError(error) && error.code).toBe('RATE_LIMITED');
-    expect((error as StrictOpsError).status).toBe(429);
+    expect((error as StrictOpsError).httpStatus).toBe(429);
+    expect((error as StrictOpsError).retryAfterSeconds).toBe(1);
     expect((error as StrictOpsError).details).toMatchObject({ class: 'read', limit: 600 });
     expect(sent).toHaveLength(2);
   });
@@ -421,5 +428,281 @@ describe('rate-limited answers', () => {
     const client = createStrictOpsClient({ baseUrl: BASE_URL, retryRateLimited: false });
     expect(((await failure(() => client.auth.me.query({}))) as StrictOpsError).code).toBe('RATE_LIMITED');
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('the SDK’s own headers', () => {
+  it('says which SDK and version sent the request (user agent and x-strictops-sdk)', async () => {
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    await client.auth.me.query();
+    expect(sent[0]?.headers.get('user-agent')).toMatch(new RegExp(`^strictops-sdk-js/${SDK_VERSION} node/\\d+`));
+    expect(sent[0]?.headers.get('x-strictops-sdk')).toBe(`js/${SDK_VERSION}`);
+    expect(SDK_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('batching', () => {
+  it('splits concurrent calls into batches of at most 20, the API’s cap', async () => {
+    server.use(trpcEndpoint({ 'organizations.switch': { data: { id: 'x' } } }));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    // Mutations go by POST, so only the count bounds their batches.
+    const answers = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => client.organizations.switch.mutate({ organization: `org-${i}` })),
+    );
+    expect(answers).toHaveLength(45);
+    // The batches go out together, so they may arrive in any order.
+    expect(sent.map((request) => request.procedures.length).sort((a, b) => a - b)).toEqual([5, 20, 20]);
+  });
+
+  it('keeps every URL under 2048 characters, splitting batches of long inputs', async () => {
+    server.use(trpcEndpoint({ 'projects.get': { data: { id: 'x' } } }));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const ids = Array.from({ length: 20 }, (_, i) => `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`);
+    await Promise.all(ids.map((id) => client.projects.get.query({ id })));
+    expect(sent.length).toBeGreaterThan(1);
+    expect(sent.every((request) => request.method === 'GET' && request.url.href.length <= 2048)).toBe(true);
+    expect(sent.flatMap((request) => request.procedures)).toHaveLength(20);
+  });
+
+  it('sends a query whose input is too long for a URL on its own, by POST', async () => {
+    server.use(
+      trpcEndpoint({
+        'projects.validateConfig': { data: { valid: true, problems: [], config: {} } },
+        'auth.me': { data: me },
+      }),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const yaml = `version: 1\n# ${'x'.repeat(60 * 1024)}\n`;
+    const [validated] = await Promise.all([
+      client.projects.validateConfig.query({ id: '00000000-0000-7000-8000-000000000000', yaml }),
+      client.auth.me.query(),
+    ]);
+    expect(validated.valid).toBe(true);
+    const post = sent.find((request) => request.method === 'POST');
+    expect(post?.procedures).toEqual(['projects.validateConfig']);
+    expect(JSON.parse(post?.body ?? '{}').json.yaml).toBe(yaml);
+    expect(sent.find((request) => request.method === 'GET')?.procedures).toEqual(['auth.me']);
+  });
+});
+
+/** Answers every call with `answer` (a status and, when JSON, a body) a number of times, then `then`. */
+function failing(times: number, answer: () => Response, then?: () => Response) {
+  let remaining = times;
+  return http.all(`${BASE_URL}/trpc/:procedures`, async ({ request, params }) => {
+    sent.push({
+      method: request.method,
+      url: new URL(request.url),
+      procedures: String(params.procedures).split(','),
+      headers: request.headers,
+      body: request.method === 'GET' ? '' : await request.text(),
+    });
+    if (remaining-- > 0 || !then) return answer();
+    return then();
+  });
+}
+const ok = () => HttpResponse.json([{ result: { data: superjson.serialize(me) } }]);
+const unavailable = () => HttpResponse.html('<h1>503 Service Unavailable</h1>', { status: 503 });
+const apiError =
+  (status: number, errorCode: string, extra: Record<string, unknown> = {}) =>
+  () =>
+    HttpResponse.json(
+      [
+        {
+          error: superjson.serialize({
+            message: errorCode,
+            code: -32000,
+            data: { httpStatus: status, errorCode, ...extra },
+          }),
+        },
+      ],
+      { status, headers: { 'x-request-id': 'req-42' } },
+    );
+
+describe('retries', () => {
+  it('retries a query through 503s with exponential backoff, telling onRetry before each wait', async () => {
+    server.use(failing(2, unavailable, ok));
+    const events: RetryEvent[] = [];
+    // The largest jitter each time, so the waits show the doubling.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    try {
+      const client = createStrictOpsClient({
+        baseUrl: BASE_URL,
+        retry: { baseDelayMs: 10, maxDelayMs: 1_000 },
+        onRetry: (event) => events.push(event),
+      });
+      await expect(client.auth.me.query()).resolves.toMatchObject({ user: { email: 'ada@example.com' } });
+    } finally {
+      random.mockRestore();
+    }
+    expect(sent).toHaveLength(3);
+    expect(events.map((event) => [event.path, event.attempt, event.reason, event.delayMs])).toEqual([
+      ['auth.me', 1, 'transient', 10],
+      ['auth.me', 2, 'transient', 20],
+    ]);
+    expect(events[0]?.error).toMatchObject({ code: 'NETWORK_ERROR', httpStatus: 503 });
+  });
+
+  it('waits a random part of the backoff (jitter), never more than the cap', async () => {
+    server.use(failing(2, unavailable, ok));
+    const delays: number[] = [];
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const client = createStrictOpsClient({
+        baseUrl: BASE_URL,
+        retry: { baseDelayMs: 100, maxDelayMs: 150 },
+        onRetry: (event) => delays.push(event.delayMs),
+      });
+      await client.auth.me.query();
+    } finally {
+      random.mockRestore();
+    }
+    // Half of 100 ms, then half of 200 ms capped at 150 ms.
+    expect(delays).toEqual([50, 75]);
+  });
+
+  it('retries a query the API answered 502 (its dependency failed)', async () => {
+    server.use(failing(1, apiError(502, 'GITHUB_UNAVAILABLE'), ok));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retry: { baseDelayMs: 1 } });
+    await expect(client.auth.me.query()).resolves.toBeDefined();
+    expect(sent).toHaveLength(2);
+  });
+
+  it('gives up after maxRetries with the last failure', async () => {
+    server.use(failing(10, unavailable));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retry: { maxRetries: 2, baseDelayMs: 1 } });
+    expect(await failure(() => client.auth.me.query())).toMatchObject({ code: 'NETWORK_ERROR', httpStatus: 503 });
+    expect(sent).toHaveLength(3);
+  });
+
+  it('does not repeat a mutation the API could not recognise as a repeat', async () => {
+    server.use(failing(10, () => HttpResponse.error()));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retry: { baseDelayMs: 1 } });
+    const error = await failure(() => client.projects.create.mutate({ name: 'Once' }));
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('repeats a mutation that carries an idempotency key, with the same key', async () => {
+    const created = { deployment: { id: 'd' }, replayed: true };
+    server.use(
+      failing(
+        1,
+        () => HttpResponse.error(),
+        () => HttpResponse.json([{ result: { data: superjson.serialize(created) } }]),
+      ),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retry: { baseDelayMs: 1 } });
+    const input = {
+      projectId: '00000000-0000-7000-8000-000000000000',
+      environment: 'dev',
+      ref: 'main',
+      idempotencyKey: 'ci-7',
+    };
+    await expect(client.deployments.create.mutate(input)).resolves.toMatchObject({ replayed: true });
+    expect(sent).toHaveLength(2);
+    expect(sent.map((request) => JSON.parse(request.body)[0].json.idempotencyKey)).toEqual(['ci-7', 'ci-7']);
+  });
+
+  it('does not retry the caller’s own mistakes', async () => {
+    server.use(failing(10, apiError(400, 'VALIDATION_FAILED')));
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retry: { baseDelayMs: 1 } });
+    expect(await failure(() => client.auth.me.query())).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('timeouts and aborts', () => {
+  const silent = () => http.all(`${BASE_URL}/trpc/:procedures`, () => delay('infinite'));
+
+  it('fails a call with TIMEOUT after timeoutMs', async () => {
+    server.use(silent());
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, timeoutMs: 50 });
+    const started = Date.now();
+    expect(await failure(() => client.auth.me.query())).toMatchObject({ code: 'TIMEOUT', httpStatus: 0 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('takes a timeout for one call from its context', async () => {
+    server.use(silent());
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, timeoutMs: 60_000 });
+    expect(await failure(() => client.auth.me.query(undefined, { context: { timeoutMs: 30 } }))).toMatchObject({
+      code: 'TIMEOUT',
+    });
+  });
+
+  it('fails a call with ABORTED when its signal fires, while the request is in flight', async () => {
+    server.use(silent());
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('user left the page')), 20);
+    const error = await failure(() => client.auth.me.query(undefined, { signal: controller.signal }));
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect((error as StrictOpsError).cause).toMatchObject({ message: 'user left the page' });
+  });
+
+  it('stops waiting out a 429 at once when the signal fires', async () => {
+    server.use(
+      failing(10, apiError(429, 'RATE_LIMITED', { details: { class: 'read', limit: 600, retryAfterSeconds: 30 } })),
+    );
+    const waits: RetryEvent[] = [];
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, onRetry: (event) => waits.push(event) });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    expect(await failure(() => client.auth.me.query(undefined, { signal: controller.signal }))).toMatchObject({
+      code: 'ABORTED',
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(waits).toMatchObject([{ reason: 'rate_limited', delayMs: 30_000, error: { code: 'RATE_LIMITED' } }]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('surfaces a 429 at once when waiting it out would pass the timeout', async () => {
+    server.use(
+      failing(10, apiError(429, 'RATE_LIMITED', { details: { class: 'read', limit: 600, retryAfterSeconds: 30 } })),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, timeoutMs: 5_000 });
+    const error = await failure(() => client.auth.me.query());
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', httpStatus: 429, retryAfterSeconds: 30, requestId: 'req-42' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('does not start a call whose signal has already fired', async () => {
+    const client = createStrictOpsClient({ baseUrl: BASE_URL });
+    const error = await failure(() => client.auth.me.query(undefined, { signal: AbortSignal.abort() }));
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect(sent).toHaveLength(0);
+  });
+});
+
+describe('error fields', () => {
+  it('carries the request id and Retry-After of the answer, and details typed by code', async () => {
+    server.use(
+      failing(1, () =>
+        HttpResponse.json(
+          [
+            {
+              error: superjson.serialize({
+                message: 'Too many',
+                code: -32029,
+                data: {
+                  httpStatus: 429,
+                  errorCode: 'RATE_LIMITED',
+                  details: { class: 'write', limit: 120, retryAfterSeconds: 7 },
+                },
+              }),
+            },
+          ],
+          { status: 429, headers: { 'x-request-id': 'req-7', 'retry-after': '7' } },
+        ),
+      ),
+    );
+    const client = createStrictOpsClient({ baseUrl: BASE_URL, retryRateLimited: false });
+    const error = await failure(() => client.auth.me.query());
+    if (!isStrictOpsError(error) || error.code !== 'RATE_LIMITED') throw new Error('expected RATE_LIMITED');
+    // Narrowed by its code: details is { class, limit, retryAfterSeconds }.
+    const limitClass: 'read' | 'write' | 'deploy' | 'auth' = error.details?.class ?? 'read';
+    expect(limitClass).toBe('write');
+    expect(error).toMatchObject({ requestId: 'req-7', retryAfterSeconds: 7, httpStatus: 429 });
   });
 });

@@ -13,12 +13,10 @@ export function registerCredentialsInUrlGuard(app: FastifyInstance) {
     if (query === -1) return;
     for (const [name, value] of new URLSearchParams(request.url.slice(query + 1))) {
       if (CREDENTIAL_PARAMS.has(name.toLowerCase()) || value.includes('sops_')) {
-        return sendError(
-          reply,
-          400,
-          'CREDENTIALS_IN_URL',
-          'Send credentials in the Authorization header, never in the URL',
-        );
+        return sendError(reply, {
+          errorCode: 'CREDENTIALS_IN_URL',
+          message: 'Send credentials in the Authorization header, never in the URL',
+        });
       }
     }
   });

@@ -24,16 +24,17 @@ export function registerCrossSiteGuard(app: FastifyInstance, { allowedOrigins }:
 
     const origin = request.headers.origin;
     if (!origin || !allowed.has(origin)) {
-      return sendError(
-        reply,
-        403,
-        'CROSS_SITE_REQUEST',
-        'A cookie-authenticated change must come from this site (Origin header)',
-      );
+      return sendError(reply, {
+        errorCode: 'CROSS_SITE_REQUEST',
+        message: 'A cookie-authenticated change must come from this site (Origin header)',
+      });
     }
     const contentType = request.headers['content-type'] ?? '';
     if (!/^application\/json\b/i.test(contentType)) {
-      return sendError(reply, 415, 'CROSS_SITE_REQUEST', 'A cookie-authenticated change must send application/json');
+      return sendError(reply, {
+        errorCode: 'UNSUPPORTED_MEDIA_TYPE',
+        message: 'A cookie-authenticated change must send application/json',
+      });
     }
   });
 }

@@ -1,58 +1,101 @@
-import { AppError, validationIssues } from '@strictops/api';
+import {
+  AppError,
+  type ErrorCode,
+  httpStatusOf,
+  trpcCodeOf,
+  type ValidationIssue,
+  validationIssues,
+} from '@strictops/api';
 import { TRPCError } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-const TRPC_CODE_BY_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_SUPPORTED',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS',
+type Failure = {
+  errorCode: ErrorCode;
+  message: string;
+  field?: string;
+  issues?: ValidationIssue[];
+  details?: Record<string, unknown>;
 };
 
-/** The same body shape as the API's own errors, for what fails before a procedure runs. */
-export function sendError(reply: FastifyReply, status: number, errorCode: string, message: string, field?: string) {
-  const code = TRPC_CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR';
+/**
+ * The API's error body, for what fails outside a procedure (before one runs, or in a route of the
+ * server's own): the status comes from the error code, as it does for procedures.
+ */
+export function sendError(reply: FastifyReply, { errorCode, message, field, issues, details }: Failure) {
+  const status = httpStatusOf(errorCode);
+  const code = trpcCodeOf(errorCode);
+  const retryAfter = details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(status).send({
     message,
     code,
-    data: { code, httpStatus: status, errorCode, ...(field ? { field } : {}) },
+    data: {
+      code,
+      httpStatus: status,
+      errorCode,
+      ...(field !== undefined ? { field } : {}),
+      ...(issues ? { issues } : {}),
+      ...(details ? { details } : {}),
+    },
   });
 }
 
+/** The code of a refusal Fastify itself raised, by the status it chose; anything else is bad input. */
+const FASTIFY_REFUSALS: Partial<Record<number, ErrorCode>> = {
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
 /**
- * Errors raised by Fastify itself (a malformed JSON body, an oversize one, a wrong content type):
- * the caller's fault, so a 4xx with a stable code. Anything else is logged and answered as a bare 500.
+ * Errors raised by Fastify itself (a malformed JSON body, an oversize one, a wrong content type) and
+ * paths nothing answers: the caller's fault, so a 4xx with a stable code. Anything else is logged
+ * and answered as a bare 500.
  */
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const errorCode = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
       const field = (error as { field?: unknown }).field;
-      return sendError(reply, status, errorCode, error.message, typeof field === 'string' ? field : undefined);
+      return sendError(reply, {
+        errorCode: FASTIFY_REFUSALS[status] ?? 'VALIDATION_FAILED',
+        message: error.message,
+        field: typeof field === 'string' ? field : undefined,
+      });
     }
     request.log.error({ err: error }, 'request failed');
-    return sendError(reply, 500, 'INTERNAL', 'Internal server error');
+    return sendError(reply, { errorCode: 'INTERNAL', message: 'Internal server error' });
   });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, {
+      errorCode: 'NOT_FOUND',
+      message: `Nothing answers ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  );
 }
 
-/** The stable code, status and field of a failed call, from a procedure or a service; null if unexpected. */
-export function failureOf(
-  error: unknown,
-): { status: number; errorCode: string; message: string; field?: string } | null {
+/** The stable code and status of a failed call, from a procedure or a service; null if unexpected. */
+export function failureOf(error: unknown): (Failure & { status: number }) | null {
   const cause = error instanceof TRPCError ? error.cause : error;
   if (cause instanceof AppError) {
-    const status = getHTTPStatusCodeFromError(new TRPCError({ code: cause.trpcCode }));
-    return { status, errorCode: cause.code, message: cause.message, field: cause.field };
+    return {
+      status: httpStatusOf(cause.code),
+      errorCode: cause.code,
+      message: cause.message,
+      field: cause.field,
+      details: cause.details,
+    };
   }
   if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
-    const field = validationIssues(error.cause)?.[0]?.path;
-    return { status: getHTTPStatusCodeFromError(error), errorCode: 'VALIDATION_FAILED', message: error.message, field };
+    const issues = validationIssues(error.cause);
+    return {
+      status: httpStatusOf('VALIDATION_FAILED'),
+      errorCode: 'VALIDATION_FAILED',
+      message: error.message,
+      field: issues?.[0]?.path,
+      issues,
+    };
   }
   return null;
 }
@@ -64,9 +107,9 @@ export function failureOf(
 export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const failure = failureOf(error);
   logUpstreamFailure(request.log, failure);
-  if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message, failure.field);
+  if (failure) return sendError(reply, failure);
   request.log.error({ err: error }, 'request failed');
-  return sendError(reply, 500, 'INTERNAL', 'Internal server error');
+  return sendError(reply, { errorCode: 'INTERNAL', message: 'Internal server error' });
 }
 
 /** A service we depend on failed or refused us (a 502): the caller has the reason, and so does the log. */

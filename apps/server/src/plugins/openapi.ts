@@ -2,22 +2,13 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { type ApiDependencies, appRouter } from '@strictops/api';
 import type { FastifyInstance } from 'fastify';
-import { fastifyTRPCOpenApiPlugin, generateOpenApiDocument } from 'trpc-to-openapi';
+import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { ServerConfig } from '../config.ts';
+import { openApiDocument } from '../openapi/document.ts';
 import { procedureHandlerOptions } from '../request-context.ts';
 import { restRouter } from './rest-router.ts';
 
-export function openApiDocument(config: Pick<ServerConfig, 'publicUrl'>) {
-  return generateOpenApiDocument(appRouter, {
-    title: 'StrictOps control plane API',
-    description:
-      'Organizations, members and everything they own. Authenticate with `Authorization: Bearer <token>` ' +
-      '(from sign-up or sign-in) and choose the organization with the `x-strictops-organization` header (id or slug).',
-    version: '0.1.0',
-    baseUrl: config.publicUrl,
-    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
-  });
-}
+export { openApiDocument };
 
 /**
  * REST generated from the same procedures as tRPC, its OpenAPI document at /openapi.json and

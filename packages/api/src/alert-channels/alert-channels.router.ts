@@ -1,4 +1,5 @@
-import { Empty, Ok } from '../auth/auth.schemas.ts';
+import { Ok } from '../auth/auth.schemas.ts';
+import { NoInput } from '../input-fields.ts';
 import { fallbackMailer } from '../invitations/mailer.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
@@ -18,8 +19,13 @@ import * as channels from './alert-channels.service.ts';
 const tags = ['alert channels'];
 
 export const alertChannelsRouter = router({
+  /**
+   * Adds an alert channel (email, Slack, webhook or PagerDuty). A webhook channel's signing secret is
+   * in the answer once and never again.
+   */
   create: orgProcedure
     .meta({
+      errors: ['UNSAFE_URL', 'CHANNEL_NAME_TAKEN', 'LIMIT_REACHED'],
       permission: 'alertChannels.manage',
       openapi: { method: 'POST', path: '/alert-channels', tags, summary: 'Add an alert channel' },
     })
@@ -29,8 +35,12 @@ export const alertChannelsRouter = router({
       channels.createAlertChannel(ctx.em, { audit: ctx.audit, secrets: ctx.secrets, ...input }),
     ),
 
+  /**
+   * Renames, retargets, enables or disables an alert channel.
+   */
   update: orgProcedure
     .meta({
+      errors: ['ALERT_CHANNEL_NOT_FOUND', 'UNSAFE_URL', 'CHANNEL_NAME_TAKEN'],
       permission: 'alertChannels.manage',
       openapi: { method: 'PATCH', path: '/alert-channels/{id}', tags, summary: 'Rename, retarget, enable or disable' },
     })
@@ -40,8 +50,12 @@ export const alertChannelsRouter = router({
       channels.updateAlertChannel(ctx.em, { audit: ctx.audit, secrets: ctx.secrets, ...input }),
     ),
 
+  /**
+   * Deletes an alert channel.
+   */
   delete: orgProcedure
     .meta({
+      errors: ['ALERT_CHANNEL_NOT_FOUND'],
       permission: 'alertChannels.manage',
       openapi: { method: 'DELETE', path: '/alert-channels/{id}', tags, summary: 'Delete an alert channel' },
     })
@@ -49,17 +63,25 @@ export const alertChannelsRouter = router({
     .output(Ok)
     .mutation(({ ctx, input }) => channels.deleteAlertChannel(ctx.em, { audit: ctx.audit, id: input.id })),
 
+  /**
+   * The organization's alert channels, secrets masked.
+   */
   list: orgProcedure
     .meta({
       permission: 'organization.read',
       openapi: { method: 'GET', path: '/alert-channels', tags, summary: 'The organization’s alert channels' },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(AlertChannelListDto)
     .query(({ ctx }) => channels.listAlertChannels(ctx.em)),
 
+  /**
+   * Sends a test alert through a channel now and reports the outcome (a status code, never the
+   * remote's body).
+   */
   test: orgProcedure
     .meta({
+      errors: ['ALERT_CHANNEL_NOT_FOUND', 'ALERT_TEST_BUSY'],
       permission: 'alertChannels.manage',
       openapi: {
         method: 'POST',
@@ -79,8 +101,12 @@ export const alertChannelsRouter = router({
       }),
     ),
 
+  /**
+   * A channel's delivery log, newest first, a page at a time. Iterate every page with `paginate`.
+   */
   deliveries: orgProcedure
     .meta({
+      errors: ['ALERT_CHANNEL_NOT_FOUND'],
       permission: 'organization.read',
       openapi: {
         method: 'GET',

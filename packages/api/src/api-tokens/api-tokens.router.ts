@@ -21,8 +21,13 @@ const managerOf = (ctx: ManagerContext) => ({
 });
 
 export const apiTokensRouter = router({
+  /**
+   * Creates an API token acting for you in this organization, with scopes your role may grant and an
+   * optional expiry (at most a year ahead). The secret is in the answer once and never again.
+   */
   create: orgProcedure
     .meta({
+      errors: ['LIMIT_REACHED'],
       permission: 'apiTokens.create',
       openapi: { method: 'POST', path: '/api-tokens', tags, summary: 'Create an API token (its secret is shown once)' },
     })
@@ -32,6 +37,10 @@ export const apiTokensRouter = router({
       apiTokens.createApiToken(ctx.em, { audit: ctx.audit, creator: managerOf(ctx), input }),
     ),
 
+  /**
+   * API tokens of the organization (an admin sees all; others their own), a page at a time, without
+   * their secrets. Iterate every page with `paginate`.
+   */
   list: orgProcedure
     .meta({
       permission: 'apiTokens.create',
@@ -41,8 +50,12 @@ export const apiTokensRouter = router({
     .output(ApiTokenListDto)
     .query(({ ctx, input }) => apiTokens.listApiTokens(ctx.em, { manager: managerOf(ctx), ...input })),
 
+  /**
+   * Revokes an API token at once: an admin any token of the organization, others their own.
+   */
   revoke: orgProcedure
     .meta({
+      errors: ['NOT_FOUND'],
       permission: 'apiTokens.create',
       openapi: {
         method: 'DELETE',

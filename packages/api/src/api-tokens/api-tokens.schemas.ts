@@ -1,5 +1,7 @@
 import { TOKEN_SCOPES } from '@strictops/db';
 import { z } from 'zod';
+import { DateInput } from '../input-bounds.ts';
+import { integerInput, optionalInput } from '../input-fields.ts';
 
 export const TokenScopeSchema = z.enum(TOKEN_SCOPES);
 const MAX_LIFETIME_DAYS = 366;
@@ -11,9 +13,7 @@ export const CreateApiTokenInput = z.strictObject({
     .min(1)
     .max(TOKEN_SCOPES.length)
     .refine((scopes) => new Set(scopes).size === scopes.length, 'Each scope once'),
-  expiresAt: z.coerce
-    .date()
-    .refine((date) => date.getTime() > Date.now(), 'Must be in the future')
+  expiresAt: DateInput.refine((date) => date.getTime() > Date.now(), 'Must be in the future')
     .refine((date) => date.getTime() <= Date.now() + MAX_LIFETIME_DAYS * 86_400_000, 'At most one year from now')
     .optional()
     .describe('Optional; at most one year ahead. Omit for a token that does not expire.'),
@@ -37,10 +37,12 @@ export const CreatedApiTokenDto = z.object({
   apiToken: ApiTokenDto,
 });
 
-export const ListApiTokensInput = z.strictObject({
-  cursor: z.uuid().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+export const ListApiTokensInput = optionalInput(
+  z.strictObject({
+    cursor: z.uuid().optional(),
+    limit: integerInput().min(1).max(200).default(50),
+  }),
+);
 
 export const ApiTokenListDto = z.object({ items: z.array(ApiTokenDto), nextCursor: z.uuid().nullable() });
 export const RevokeApiTokenInput = z.strictObject({ id: z.uuid() });

@@ -1,4 +1,4 @@
-import { Empty } from '../auth/auth.schemas.ts';
+import { NoInput } from '../input-fields.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -13,6 +13,10 @@ import { listAuditEvents, verifyAuditChain } from './audit-log.service.ts';
 const tags = ['audit'];
 
 export const auditEventsRouter = router({
+  /**
+   * The organization's audit log, newest first, filtered by actor, action, target and time, a page at a
+   * time. Iterate every page with `paginate`.
+   */
   list: orgProcedure
     .meta({
       permission: 'audit.read',
@@ -22,6 +26,9 @@ export const auditEventsRouter = router({
     .output(AuditEventListDto)
     .query(({ ctx, input }) => listAuditEvents(ctx.em, input)),
 
+  /**
+   * Walks the organization's audit hash chain and reports the first broken link, if any.
+   */
   verify: orgProcedure
     .meta({
       permission: 'audit.read',
@@ -32,14 +39,16 @@ export const auditEventsRouter = router({
         summary: 'Walk the hash chain; report the first broken link',
       },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(AuditVerificationDto)
     .query(({ ctx }) => verifyAuditChain(ctx.em, ctx.organization.id)),
 
-  // Streams lines, so it has no output schema: over HTTP it is GET /audit-events/export (NDJSON or
-  // CSV); over tRPC, an async iterable of text chunks. The permission is also a tier feature.
+  /**
+   * Every audit event of a time range, oldest first, as NDJSON or CSV text chunks (an async iterable);
+   * over HTTP it is `GET /audit-events/export`. Part of the PROFESSIONAL and ENTERPRISE tiers.
+   */
   export: orgProcedure
-    .meta({ permission: 'audit.export' })
+    .meta({ errors: ['FEATURE_NOT_IN_TIER'], permission: 'audit.export' })
     .input(ExportAuditEventsInput)
     .query(({ ctx, input }) => exportAuditEvents(ctx.orm, { organizationId: ctx.organization.id, ...input })),
 });

@@ -1,17 +1,20 @@
 import { ACTOR_TYPES, AUDIT_OUTCOMES } from '@strictops/db';
 import { z } from 'zod';
 import { DateInput, SequenceCursor } from '../input-bounds.ts';
+import { integerInput, optionalInput } from '../input-fields.ts';
 
-export const ListAuditEventsInput = z.strictObject({
-  actorId: z.string().max(64).optional(),
-  action: z.string().max(64).optional(),
-  targetType: z.string().max(64).optional(),
-  targetId: z.string().max(64).optional(),
-  from: DateInput.optional().describe('Inclusive lower bound of occurredAt'),
-  to: DateInput.optional().describe('Exclusive upper bound of occurredAt'),
-  cursor: SequenceCursor.optional().describe('The `nextCursor` of the previous page'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+export const ListAuditEventsInput = optionalInput(
+  z.strictObject({
+    actorId: z.string().max(64).optional(),
+    action: z.string().max(64).optional(),
+    targetType: z.string().max(64).optional(),
+    targetId: z.string().max(64).optional(),
+    from: DateInput.optional().describe('Inclusive lower bound of occurredAt'),
+    to: DateInput.optional().describe('Exclusive upper bound of occurredAt'),
+    cursor: SequenceCursor.optional().describe('The `nextCursor` of the previous page'),
+    limit: integerInput().min(1).max(200).default(50),
+  }),
+);
 
 export const AuditEventDto = z.object({
   id: z.uuid(),
@@ -21,7 +24,11 @@ export const AuditEventDto = z.object({
   action: z.string(),
   target: z.object({ type: z.string(), id: z.string(), display: z.string().nullable() }),
   changes: z.record(z.string(), z.object({ before: z.unknown().optional(), after: z.unknown().optional() })).nullable(),
-  context: z.object({ ip: z.string().nullable(), userAgent: z.string().nullable(), requestId: z.string().nullable() }),
+  context: z.object({
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    requestId: z.string().nullable(),
+  }),
   outcome: z.enum(AUDIT_OUTCOMES),
   hash: z.string(),
   prevHash: z.string().nullable(),
@@ -35,8 +42,10 @@ export const AuditVerificationDto = z.object({
   firstBroken: z.object({ id: z.uuid(), seq: z.string(), reason: z.string() }).nullable(),
 });
 
-export const ExportAuditEventsInput = z.strictObject({
-  format: z.enum(['ndjson', 'csv']).default('ndjson'),
-  from: DateInput.optional(),
-  to: DateInput.optional(),
-});
+export const ExportAuditEventsInput = optionalInput(
+  z.strictObject({
+    format: z.enum(['ndjson', 'csv']).default('ndjson'),
+    from: DateInput.optional(),
+    to: DateInput.optional(),
+  }),
+);

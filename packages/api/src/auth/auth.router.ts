@@ -1,7 +1,7 @@
+import { NoInput } from '../input-fields.ts';
 import { router } from '../trpc/init.ts';
 import { authedProcedure, publicProcedure } from '../trpc/procedures.ts';
 import {
-  Empty,
   MeDto,
   Ok,
   RevokeSessionInput,
@@ -15,8 +15,22 @@ import * as auth from './auth.service.ts';
 const tags = ['auth'];
 
 export const authRouter = router({
+  /**
+   * Creates an account and its first organization, with the new user as its `strictops_admin`; with an
+   * `invitationToken`, joins the inviting organization instead (the email must be the invited one).
+   * Answers the user and a session token (shown once), and sets the session cookie.
+   */
   signUp: publicProcedure
     .meta({
+      errors: [
+        'EMAIL_TAKEN',
+        'INVITATION_NOT_FOUND',
+        'INVITATION_EXPIRED',
+        'INVITATION_REVOKED',
+        'INVITATION_ALREADY_ACCEPTED',
+        'INVITATION_EMAIL_MISMATCH',
+        'ALREADY_MEMBER',
+      ],
       rateLimit: 'auth',
       openapi: {
         method: 'POST',
@@ -34,8 +48,13 @@ export const authRouter = router({
       return result;
     }),
 
+  /**
+   * Starts a session with an email and password: answers the user and a session token (shown once),
+   * and sets the session cookie. A wrong email or password is `INVALID_CREDENTIALS`, never which of the two.
+   */
   signIn: publicProcedure
     .meta({
+      errors: ['INVALID_CREDENTIALS'],
       rateLimit: 'auth',
       openapi: { method: 'POST', path: '/auth/sign-in', protect: false, tags, summary: 'Start a session' },
     })
@@ -47,9 +66,12 @@ export const authRouter = router({
       return result;
     }),
 
+  /**
+   * Ends the session making the call and clears the session cookie.
+   */
   signOut: authedProcedure
     .meta({ openapi: { method: 'POST', path: '/auth/sign-out', tags, summary: 'End this session' } })
-    .input(Empty)
+    .input(NoInput)
     .output(Ok)
     .mutation(async ({ ctx }) => {
       await auth.signOut(ctx.em, ctx.caller);
@@ -57,11 +79,14 @@ export const authRouter = router({
       return { ok: true as const };
     }),
 
+  /**
+   * Ends every session of the signed-in user, this one included.
+   */
   signOutEverywhere: authedProcedure
     .meta({
       openapi: { method: 'POST', path: '/auth/sign-out-everywhere', tags, summary: 'End every session of this user' },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(Ok)
     .mutation(async ({ ctx }) => {
       await auth.signOutEverywhere(ctx.em, ctx.caller);
@@ -69,22 +94,33 @@ export const authRouter = router({
       return { ok: true as const };
     }),
 
+  /**
+   * The signed-in user, every organization they belong to with their role in it, and the active one.
+   * A user left without any organization gets a new one here.
+   */
   me: authedProcedure
     .meta({
       openapi: { method: 'GET', path: '/auth/me', tags, summary: 'The caller, their organizations and the active one' },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(MeDto)
     .query(({ ctx }) => auth.me(ctx.em, ctx.caller, ctx.origin)),
 
+  /**
+   * The signed-in user's live sessions (never their secrets), the current one marked.
+   */
   sessions: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/auth/sessions', tags, summary: 'The caller’s live sessions' } })
-    .input(Empty)
+    .input(NoInput)
     .output(SessionListDto)
     .query(async ({ ctx }) => ({ items: await auth.listSessions(ctx.em, ctx.caller) })),
 
+  /**
+   * Ends one of the signed-in user's sessions, by the id `auth.sessions` lists.
+   */
   revokeSession: authedProcedure
     .meta({
+      errors: ['SESSION_NOT_FOUND'],
       openapi: { method: 'DELETE', path: '/auth/sessions/{id}', tags, summary: 'End one of the caller’s sessions' },
     })
     .input(RevokeSessionInput)

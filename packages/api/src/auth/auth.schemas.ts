@@ -42,5 +42,4 @@ export const SessionDto = z.object({
 
 export const SessionListDto = z.object({ items: z.array(SessionDto) });
 export const RevokeSessionInput = z.strictObject({ id: z.string().regex(/^[0-9a-f]{64}$/, 'Not a session id') });
-export const Empty = z.strictObject({});
 export const Ok = z.object({ ok: z.literal(true) });

@@ -1,4 +1,5 @@
-import { Empty, Ok } from '../auth/auth.schemas.ts';
+import { Ok } from '../auth/auth.schemas.ts';
+import { NoInput } from '../input-fields.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -14,8 +15,13 @@ import * as connections from './aws-connections.service.ts';
 const tags = ['aws connections'];
 
 export const awsConnectionsRouter = router({
+  /**
+   * Starts an AWS connection: answers its external ID, the CloudFormation template that creates the
+   * role in your account, and a console link that opens it.
+   */
   create: orgProcedure
     .meta({
+      errors: ['AWS_NOT_CONFIGURED', 'LIMIT_REACHED'],
       permission: 'integrations.manage',
       openapi: {
         method: 'POST',
@@ -30,8 +36,19 @@ export const awsConnectionsRouter = router({
       connections.createAwsConnection(ctx.em, { audit: ctx.audit, aws: ctx.aws, name: input.name }),
     ),
 
+  /**
+   * Verifies the role you created by assuming it with STS; on success the connection is `verified`
+   * with the role's account.
+   */
   verify: orgProcedure
     .meta({
+      errors: [
+        'AWS_NOT_CONFIGURED',
+        'AWS_CONNECTION_NOT_FOUND',
+        'AWS_UNAVAILABLE',
+        'ROLE_ALREADY_CONNECTED',
+        'CONNECTION_IN_USE',
+      ],
       permission: 'integrations.manage',
       openapi: {
         method: 'POST',
@@ -46,17 +63,24 @@ export const awsConnectionsRouter = router({
       connections.verifyAwsConnection(ctx.em, { audit: ctx.audit, aws: ctx.aws, ...input }),
     ),
 
+  /**
+   * The organization's AWS connections.
+   */
   list: orgProcedure
     .meta({
       permission: 'organization.read',
       openapi: { method: 'GET', path: '/aws-connections', tags, summary: 'The organization’s AWS connections' },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(AwsConnectionListDto)
     .query(({ ctx }) => connections.listAwsConnections(ctx.em)),
 
+  /**
+   * One AWS connection.
+   */
   get: orgProcedure
     .meta({
+      errors: ['AWS_CONNECTION_NOT_FOUND'],
       permission: 'organization.read',
       openapi: { method: 'GET', path: '/aws-connections/{id}', tags, summary: 'One AWS connection' },
     })
@@ -64,8 +88,12 @@ export const awsConnectionsRouter = router({
     .output(AwsConnectionDto)
     .query(({ ctx, input }) => connections.getAwsConnection(ctx.em, input.id)),
 
+  /**
+   * Deletes an AWS connection, refused while projects use it.
+   */
   delete: orgProcedure
     .meta({
+      errors: ['AWS_CONNECTION_NOT_FOUND', 'CONNECTION_IN_USE'],
       permission: 'integrations.manage',
       openapi: {
         method: 'DELETE',

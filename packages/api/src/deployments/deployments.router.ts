@@ -14,8 +14,14 @@ import * as deployments from './deployments.service.ts';
 const tags = ['deployments'];
 
 export const deploymentsRouter = router({
+  /**
+   * Queues a deployment of a ref to an environment (name or id); deploying to a protected environment
+   * needs a `strictops_admin`. With an `idempotencyKey`, a retry returns the first deployment
+   * (`replayed: true`), which also makes the SDK retry it after a network failure.
+   */
   create: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND', 'ENVIRONMENT_NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'LIMIT_REACHED'],
       permission: 'deployments.create',
       rateLimit: 'deploy',
       openapi: {
@@ -35,6 +41,10 @@ export const deploymentsRouter = router({
       }),
     ),
 
+  /**
+   * Deployment history, newest first, filtered by project, environment, status and time, a page at a
+   * time. Iterate every page with `paginate`.
+   */
   list: orgProcedure
     .meta({
       permission: 'projects.read',
@@ -44,8 +54,12 @@ export const deploymentsRouter = router({
     .output(DeploymentListDto)
     .query(({ ctx, input }) => deployments.listDeployments(ctx.em, input)),
 
+  /**
+   * One deployment.
+   */
   get: orgProcedure
     .meta({
+      errors: ['DEPLOYMENT_NOT_FOUND'],
       permission: 'projects.read',
       openapi: { method: 'GET', path: '/deployments/{id}', tags, summary: 'One deployment' },
     })
@@ -53,8 +67,12 @@ export const deploymentsRouter = router({
     .output(DeploymentDto)
     .query(async ({ ctx, input }) => deployments.view(await deployments.loadDeployment(ctx.em, input.id))),
 
+  /**
+   * Cancels a queued or running deployment.
+   */
   cancel: orgProcedure
     .meta({
+      errors: ['DEPLOYMENT_NOT_FOUND', 'INVALID_TRANSITION'],
       permission: 'deployments.create',
       openapi: {
         method: 'POST',

@@ -1,6 +1,7 @@
 import { ACTOR_TYPES, DEPLOYMENT_STATUSES, TIERS } from '@strictops/db';
 import { z } from 'zod';
 import { DateInput } from '../input-bounds.ts';
+import { optionalInput } from '../input-fields.ts';
 import { PageFields, pageDto } from '../pagination.ts';
 
 export const DeploymentDto = z.object({
@@ -34,14 +35,16 @@ export const CreateDeploymentInput = z.strictObject({
     .describe('Over REST, the Idempotency-Key header does the same'),
 });
 export const CreatedDeploymentDto = z.object({ deployment: DeploymentDto, replayed: z.boolean() });
-export const ListDeploymentsInput = z.strictObject({
-  projectId: z.uuid().optional(),
-  environmentId: z.uuid().optional(),
-  status: z.enum(DEPLOYMENT_STATUSES).optional(),
-  from: DateInput.optional().describe('Queued at or after'),
-  to: DateInput.optional().describe('Queued before'),
-  ...PageFields,
-});
+export const ListDeploymentsInput = optionalInput(
+  z.strictObject({
+    projectId: z.uuid().optional(),
+    environmentId: z.uuid().optional(),
+    status: z.enum(DEPLOYMENT_STATUSES).optional(),
+    from: DateInput.optional().describe('Queued at or after'),
+    to: DateInput.optional().describe('Queued before'),
+    ...PageFields,
+  }),
+);
 export const DeploymentListDto = pageDto(DeploymentDto);
 export const DeploymentRef = z.strictObject({ id: z.uuid() });
 export const CancelDeploymentInput = z.strictObject({ id: z.uuid(), message: z.string().trim().max(1000).optional() });

@@ -1,4 +1,5 @@
-import { Empty, Ok } from '../auth/auth.schemas.ts';
+import { Ok } from '../auth/auth.schemas.ts';
+import { NoInput } from '../input-fields.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -15,8 +16,13 @@ import * as installations from './github-installations.service.ts';
 const tags = ['github installations'];
 
 export const githubInstallationsRouter = router({
+  /**
+   * The link that installs the StrictOps GitHub App, with a signed state naming this organization and
+   * you; GitHub sends the browser back to `GET /integrations/github/setup`.
+   */
   beginInstall: orgProcedure
     .meta({
+      errors: ['GITHUB_NOT_CONFIGURED'],
       permission: 'integrations.manage',
       openapi: {
         method: 'POST',
@@ -25,14 +31,29 @@ export const githubInstallationsRouter = router({
         summary: 'The GitHub App install link, with a signed state naming this organization',
       },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(BeginInstallDto)
     .mutation(({ ctx }) =>
       installations.beginInstall(ctx.em, { audit: ctx.audit, github: ctx.github, userId: ctx.caller.user.id }),
     ),
 
+  /**
+   * Links the installation GitHub redirected back with, after proving (with the OAuth code) that the
+   * installer controls the account it was installed on.
+   */
   completeInstall: orgProcedure
     .meta({
+      errors: [
+        'GITHUB_NOT_CONFIGURED',
+        'INSTALL_STATE_INVALID',
+        'INSTALL_STATE_EXPIRED',
+        'GITHUB_AUTHORIZATION_INVALID',
+        'INSTALLATION_NOT_CONTROLLED',
+        'INSTALLATION_ALREADY_LINKED',
+        'GITHUB_INSTALLATION_NOT_FOUND',
+        'GITHUB_UNAVAILABLE',
+        'LIMIT_REACHED',
+      ],
       permission: 'integrations.manage',
       openapi: {
         method: 'POST',
@@ -55,6 +76,9 @@ export const githubInstallationsRouter = router({
       }),
     ),
 
+  /**
+   * The organization's GitHub installations.
+   */
   list: orgProcedure
     .meta({
       permission: 'organization.read',
@@ -65,12 +89,22 @@ export const githubInstallationsRouter = router({
         summary: 'The organization’s GitHub installations',
       },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(GithubInstallationListDto)
     .query(({ ctx }) => installations.listInstallations(ctx.em)),
 
+  /**
+   * The repositories an installation can access, a page at a time (GitHub's paging). Iterate every
+   * page with `paginate`.
+   */
   repositories: orgProcedure
     .meta({
+      errors: [
+        'GITHUB_NOT_CONFIGURED',
+        'GITHUB_INSTALLATION_NOT_FOUND',
+        'INSTALLATION_SUSPENDED',
+        'GITHUB_UNAVAILABLE',
+      ],
       permission: 'organization.read',
       openapi: {
         method: 'GET',
@@ -83,8 +117,13 @@ export const githubInstallationsRouter = router({
     .output(RepositoryPageDto)
     .query(({ ctx, input }) => installations.listRepositories(ctx.em, { github: ctx.github, ...input })),
 
+  /**
+   * Unlinks an installation and uninstalls the App from the GitHub account; if GitHub fails, nothing
+   * changes.
+   */
   disconnect: orgProcedure
     .meta({
+      errors: ['GITHUB_NOT_CONFIGURED', 'GITHUB_INSTALLATION_NOT_FOUND', 'GITHUB_UNAVAILABLE'],
       permission: 'integrations.manage',
       openapi: {
         method: 'DELETE',

@@ -1,5 +1,6 @@
 import { GITHUB_INSTALLATION_STATUSES } from '@strictops/db';
 import { z } from 'zod';
+import { integerInput } from '../input-fields.ts';
 
 export const GithubInstallationDto = z.object({
   id: z.uuid(),
@@ -20,7 +21,7 @@ export const BeginInstallDto = z.object({
 });
 
 export const CompleteInstallInput = z.strictObject({
-  installationId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  installationId: integerInput().positive().max(Number.MAX_SAFE_INTEGER),
   state: z.string().min(1).max(1024),
   code: z.string().min(1).max(256).describe('The OAuth code GitHub’s install redirect carries'),
   setupAction: z.enum(['install', 'update']).optional(),
@@ -35,7 +36,7 @@ export const RepositoriesInput = z.strictObject({
     .regex(/^[1-9]\d{0,5}$/)
     .optional()
     .describe('The `nextCursor` of the previous page'),
-  limit: z.coerce.number().int().min(1).max(100).default(30),
+  limit: integerInput().min(1).max(100).default(30),
 });
 export const RepositoryDto = z.object({
   id: z.number().int(),

@@ -13,6 +13,10 @@ import * as internal from './internal.service.ts';
 /** For internal services over tRPC only (deploy workers, billing); not part of the REST API. */
 export const internalRouter = router({
   deployments: router({
+    /**
+     * Claims the oldest queued deployment of any organization for a deploy worker and marks it
+     * `in_progress`; answers nulls when nothing is queued. Deploy workers only (service credential).
+     */
     claim: internalProcedure
       .input(ClaimInput)
       .output(ClaimedDto)
@@ -20,7 +24,12 @@ export const internalRouter = router({
         internal.claimDeployment(ctx.em, { actor: ctx.actor, origin: ctx.origin, workerId: input.workerId }),
       ),
 
+    /**
+     * Reports how a claimed deployment ended (`succeeded`, `failed` or `cancelled`), with a message.
+     * Deploy workers only (service credential).
+     */
     report: internalProcedure
+      .meta({ errors: ['DEPLOYMENT_NOT_FOUND', 'INVALID_TRANSITION'] })
       .input(ReportInput)
       .output(DeploymentDto)
       .mutation(({ ctx, input }) =>
@@ -28,7 +37,12 @@ export const internalRouter = router({
       ),
   }),
   organizations: router({
+    /**
+     * Sets an organization's subscription tier (and, for ENTERPRISE, its limit overrides). The billing
+     * service only (service credential).
+     */
     setTier: internalProcedure
+      .meta({ errors: ['ORGANIZATION_NOT_FOUND'] })
       .input(SetTierInput)
       .output(TierDto)
       .mutation(({ ctx, input }) => internal.setTier(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),

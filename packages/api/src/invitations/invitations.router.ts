@@ -16,8 +16,13 @@ import { fallbackMailer } from './mailer.ts';
 const tags = ['invitations'];
 
 export const invitationsRouter = router({
+  /**
+   * Invites someone by email with a role (`customer` by default) and emails them a link valid for 7
+   * days. Pending invitations count against the members limit.
+   */
   create: orgProcedure
     .meta({
+      errors: ['ALREADY_MEMBER', 'INVITATION_PENDING', 'LIMIT_REACHED', 'MAIL_DELIVERY_FAILED'],
       permission: 'members.manage',
       openapi: { method: 'POST', path: '/invitations', tags, summary: 'Invite someone by email, with a role' },
     })
@@ -31,6 +36,10 @@ export const invitationsRouter = router({
       }),
     ),
 
+  /**
+   * Invitations of the organization, filtered by status, a page at a time. Iterate every page with
+   * `paginate`.
+   */
   list: orgProcedure
     .meta({
       permission: 'members.read',
@@ -40,8 +49,12 @@ export const invitationsRouter = router({
     .output(InvitationListDto)
     .query(({ ctx, input }) => invitations.listInvitations(ctx.em, input)),
 
+  /**
+   * Revokes a pending invitation: its link stops working.
+   */
   revoke: orgProcedure
     .meta({
+      errors: ['INVITATION_NOT_FOUND', 'INVITATION_ALREADY_ACCEPTED'],
       permission: 'members.manage',
       openapi: { method: 'POST', path: '/invitations/{id}/revoke', tags, summary: 'Revoke an invitation' },
     })
@@ -49,8 +62,18 @@ export const invitationsRouter = router({
     .output(InvitationDto)
     .mutation(({ ctx, input }) => invitations.revokeInvitation(ctx.em, { audit: ctx.audit, id: input.id })),
 
+  /**
+   * Emails a new link valid for 7 more days; the old link stops working.
+   */
   resend: orgProcedure
     .meta({
+      errors: [
+        'INVITATION_NOT_FOUND',
+        'INVITATION_ALREADY_ACCEPTED',
+        'INVITATION_REVOKED',
+        'INVITATION_PENDING',
+        'MAIL_DELIVERY_FAILED',
+      ],
       permission: 'members.manage',
       openapi: {
         method: 'POST',
@@ -69,8 +92,13 @@ export const invitationsRouter = router({
       }),
     ),
 
+  /**
+   * What an invitation link is for (organization, inviter, role, expiry), before the invitee signs in
+   * or up. Anyone holding the link may ask.
+   */
   lookup: publicProcedure
     .meta({
+      errors: ['INVITATION_NOT_FOUND', 'INVITATION_EXPIRED', 'INVITATION_REVOKED', 'INVITATION_ALREADY_ACCEPTED'],
       rateLimit: 'auth',
       openapi: {
         method: 'POST',
@@ -84,8 +112,20 @@ export const invitationsRouter = router({
     .output(InvitationPreviewDto)
     .query(({ ctx, input }) => invitations.lookupInvitation(ctx.em, input.token)),
 
+  /**
+   * Joins the organization an invitation is for, as the signed-in user (the invited email); it becomes
+   * the session's active organization.
+   */
   accept: authedProcedure
     .meta({
+      errors: [
+        'INVITATION_NOT_FOUND',
+        'INVITATION_EXPIRED',
+        'INVITATION_REVOKED',
+        'INVITATION_ALREADY_ACCEPTED',
+        'INVITATION_EMAIL_MISMATCH',
+        'ALREADY_MEMBER',
+      ],
       openapi: {
         method: 'POST',
         path: '/invitations/accept',

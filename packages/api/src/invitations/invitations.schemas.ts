@@ -1,6 +1,7 @@
 import { INVITATION_STATUSES } from '@strictops/db';
 import { z } from 'zod';
 import { Email } from '../auth/auth.schemas.ts';
+import { optionalInput } from '../input-fields.ts';
 import { RoleSchema } from '../organizations/organizations.schemas.ts';
 import { PageFields, pageDto } from '../pagination.ts';
 import { InvitationToken } from './token.schema.ts';
@@ -10,7 +11,9 @@ export const InvitationStatusSchema = z.enum(INVITATION_STATUSES);
 export const CreateInvitationInput = z.strictObject({ email: Email, role: RoleSchema.default('customer') });
 export const InvitationIdInput = z.strictObject({ id: z.uuid() });
 export const InvitationTokenInput = z.strictObject({ token: InvitationToken });
-export const ListInvitationsInput = z.strictObject({ status: InvitationStatusSchema.optional(), ...PageFields });
+export const ListInvitationsInput = optionalInput(
+  z.strictObject({ status: InvitationStatusSchema.optional(), ...PageFields }),
+);
 
 export const InvitationDto = z.object({
   id: z.uuid(),

@@ -1,4 +1,4 @@
-import { Empty } from '../auth/auth.schemas.ts';
+import { NoInput } from '../input-fields.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import { ListMembersInput, MemberDto, MemberIdInput, MemberListDto, UpdateMemberRoleInput } from './members.schemas.ts';
@@ -7,6 +7,10 @@ import * as members from './members.service.ts';
 const tags = ['members'];
 
 export const membersRouter = router({
+  /**
+   * Members of the organization with their roles, a page at a time. Iterate every page with
+   * `paginate`.
+   */
   list: orgProcedure
     .meta({
       permission: 'members.read',
@@ -16,8 +20,12 @@ export const membersRouter = router({
     .output(MemberListDto)
     .query(({ ctx, input }) => members.listMembers(ctx.em, input)),
 
+  /**
+   * Changes a member's role; the last `strictops_admin` cannot be demoted.
+   */
   updateRole: orgProcedure
     .meta({
+      errors: ['MEMBER_NOT_FOUND', 'LAST_ADMIN'],
       permission: 'members.manage',
       openapi: {
         method: 'PATCH',
@@ -30,8 +38,12 @@ export const membersRouter = router({
     .output(MemberDto)
     .mutation(({ ctx, input }) => members.updateMemberRole(ctx.em, { audit: ctx.audit, ...input })),
 
+  /**
+   * Removes a member at once; the last `strictops_admin` cannot be removed.
+   */
   remove: orgProcedure
     .meta({
+      errors: ['MEMBER_NOT_FOUND', 'LAST_ADMIN'],
       permission: 'members.manage',
       openapi: {
         method: 'DELETE',
@@ -44,8 +56,12 @@ export const membersRouter = router({
     .output(MemberDto)
     .mutation(({ ctx, input }) => members.removeMember(ctx.em, { audit: ctx.audit, id: input.id })),
 
+  /**
+   * Leaves the organization (not as its last `strictops_admin`).
+   */
   leave: orgProcedure
     .meta({
+      errors: ['LAST_ADMIN'],
       permission: 'members.leave',
       openapi: {
         method: 'POST',
@@ -54,7 +70,7 @@ export const membersRouter = router({
         summary: 'Leave the organization (not as its last strictops_admin)',
       },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(MemberDto)
     .mutation(({ ctx }) => members.leaveOrganization(ctx.em, { audit: ctx.audit, membershipId: ctx.membership.id })),
 });

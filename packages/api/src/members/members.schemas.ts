@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { optionalInput } from '../input-fields.ts';
 import { RoleSchema } from '../organizations/organizations.schemas.ts';
 import { PageFields, pageDto } from '../pagination.ts';
 
-export const ListMembersInput = z.strictObject({ ...PageFields });
+export const ListMembersInput = optionalInput(z.strictObject({ ...PageFields }));
 export const MemberIdInput = z.strictObject({ id: z.uuid().describe('The membership id (`MemberDto.id`)') });
 export const UpdateMemberRoleInput = z.strictObject({ id: z.uuid(), role: RoleSchema });
 

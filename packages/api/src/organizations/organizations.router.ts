@@ -1,6 +1,6 @@
 import { User } from '@strictops/db';
-import { Empty } from '../auth/auth.schemas.ts';
 import { usageOf } from '../entitlements/usage.ts';
+import { NoInput } from '../input-fields.ts';
 import { router } from '../trpc/init.ts';
 import { authedProcedure, orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -18,14 +18,22 @@ import * as organizations from './organizations.service.ts';
 const tags = ['organizations'];
 
 export const organizationsRouter = router({
+  /**
+   * Every organization the signed-in user belongs to, with their role in each.
+   */
   list: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/organizations', tags, summary: 'Organizations the caller belongs to' } })
-    .input(Empty)
+    .input(NoInput)
     .output(OrganizationListDto)
     .query(async ({ ctx }) => ({ items: await organizations.listOrganizationsOf(ctx.em, ctx.caller.user.id) })),
 
+  /**
+   * Creates an organization with you as its `strictops_admin`; the slug is derived from the name when
+   * left out.
+   */
   create: authedProcedure
     .meta({
+      errors: ['SLUG_TAKEN'],
       openapi: {
         method: 'POST',
         path: '/organizations',
@@ -42,17 +50,25 @@ export const organizationsRouter = router({
       }),
     ),
 
+  /**
+   * The organization the call acts on (the `organization` option, else the session's active one), with
+   * your role in it.
+   */
   get: orgProcedure
     .meta({
       permission: 'organization.read',
       openapi: { method: 'GET', path: '/organizations/current', tags, summary: 'The active organization' },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(OrganizationWithRoleDto)
     .query(({ ctx }) => organizations.toOrganizationView(ctx.organization, ctx.membership.role)),
 
+  /**
+   * Renames the organization or changes its slug.
+   */
   update: orgProcedure
     .meta({
+      errors: ['SLUG_TAKEN'],
       permission: 'organization.update',
       openapi: {
         method: 'PATCH',
@@ -67,8 +83,13 @@ export const organizationsRouter = router({
       organizations.updateOrganization(ctx.em, { audit: ctx.audit, changes: input, role: ctx.membership.role }),
     ),
 
+  /**
+   * Deletes the organization: type its slug to confirm. It stops answering at once and is purged for
+   * good after 30 days.
+   */
   delete: orgProcedure
     .meta({
+      errors: ['CONFIRMATION_MISMATCH'],
       permission: 'organization.delete',
       openapi: {
         method: 'DELETE',
@@ -83,8 +104,12 @@ export const organizationsRouter = router({
       organizations.deleteOrganization(ctx.em, { audit: ctx.audit, confirmSlug: input.confirmSlug }),
     ),
 
+  /**
+   * Makes an organization (id or slug) the session's active one.
+   */
   switch: authedProcedure
     .meta({
+      errors: ['ORGANIZATION_NOT_FOUND'],
       openapi: {
         method: 'POST',
         path: '/organizations/switch',
@@ -102,6 +127,9 @@ export const organizationsRouter = router({
       }),
     ),
 
+  /**
+   * Every limit of the organization's tier with its current usage, and its rate-limit multiplier.
+   */
   usage: orgProcedure
     .meta({
       permission: 'organization.read',
@@ -112,7 +140,7 @@ export const organizationsRouter = router({
         summary: 'Every limit of the tier with its usage',
       },
     })
-    .input(Empty)
+    .input(NoInput)
     .output(UsageDto)
     .query(({ ctx }) => usageOf(ctx.em, ctx.organization)),
 });

@@ -14,8 +14,12 @@ import {
 const tags = ['environments'];
 
 export const environmentsRouter = router({
+  /**
+   * Adds an environment to a project; only a `strictops_admin` may create a protected one.
+   */
   create: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND', 'LIMIT_REACHED'],
       permission: 'projects.write',
       openapi: { method: 'POST', path: '/environments', tags, summary: 'Add an environment to a project' },
     })
@@ -23,8 +27,12 @@ export const environmentsRouter = router({
     .output(EnvironmentDto)
     .mutation(({ ctx, input }) => environments.createEnvironment(ctx.em, { audit: ctx.audit, ...input })),
 
+  /**
+   * A project's environments.
+   */
   list: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND'],
       permission: 'projects.read',
       openapi: { method: 'GET', path: '/environments', tags, summary: 'A project’s environments' },
     })
@@ -32,8 +40,12 @@ export const environmentsRouter = router({
     .output(EnvironmentListDto)
     .query(({ ctx, input }) => environments.listEnvironments(ctx.em, input.projectId)),
 
+  /**
+   * Renames an environment or (un)protects it; protected environments are an admin's to change.
+   */
   update: orgProcedure
     .meta({
+      errors: ['ENVIRONMENT_NOT_FOUND'],
       permission: 'projects.write',
       openapi: {
         method: 'PATCH',
@@ -48,8 +60,12 @@ export const environmentsRouter = router({
       environments.updateEnvironment(ctx.em, { audit: ctx.audit, authorize: ctx.authorize, ...input }),
     ),
 
+  /**
+   * Deletes an environment, refused while any of its deployments is queued or in progress.
+   */
   delete: orgProcedure
     .meta({
+      errors: ['ENVIRONMENT_NOT_FOUND', 'DEPLOYMENTS_RUNNING'],
       permission: 'projects.write',
       openapi: {
         method: 'DELETE',

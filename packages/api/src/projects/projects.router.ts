@@ -19,8 +19,12 @@ import * as projects from './projects.service.ts';
 const tags = ['projects'];
 
 export const projectsRouter = router({
+  /**
+   * Creates a project with three environments: dev, staging and a protected production.
+   */
   create: orgProcedure
     .meta({
+      errors: ['SLUG_TAKEN', 'LIMIT_REACHED'],
       permission: 'projects.write',
       openapi: {
         method: 'POST',
@@ -33,6 +37,10 @@ export const projectsRouter = router({
     .output(ProjectDto)
     .mutation(({ ctx, input }) => projects.createProject(ctx.em, { audit: ctx.audit, ...input })),
 
+  /**
+   * The organization's projects, each environment with its latest deployment, a page at a time.
+   * Iterate every page with `paginate`.
+   */
   list: orgProcedure
     .meta({
       permission: 'projects.read',
@@ -47,8 +55,12 @@ export const projectsRouter = router({
     .output(ProjectListDto)
     .query(({ ctx, input }) => projects.listProjects(ctx.em, input)),
 
+  /**
+   * One project, each environment with its latest deployment.
+   */
   get: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND'],
       permission: 'projects.read',
       openapi: { method: 'GET', path: '/projects/{id}', tags, summary: 'One project' },
     })
@@ -56,8 +68,12 @@ export const projectsRouter = router({
     .output(ProjectDto)
     .query(({ ctx, input }) => projects.getProject(ctx.em, input.id)),
 
+  /**
+   * Renames a project, changes its slug, or links it to a verified AWS connection (null unlinks).
+   */
   update: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND', 'SLUG_TAKEN', 'AWS_CONNECTION_NOT_FOUND', 'CONNECTION_NOT_VERIFIED'],
       permission: 'projects.write',
       openapi: { method: 'PATCH', path: '/projects/{id}', tags, summary: 'Rename a project or change its slug' },
     })
@@ -65,8 +81,12 @@ export const projectsRouter = router({
     .output(ProjectDto)
     .mutation(({ ctx, input }) => projects.updateProject(ctx.em, { audit: ctx.audit, ...input })),
 
+  /**
+   * Deletes a project, refused while any of its deployments is queued or in progress.
+   */
   delete: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND', 'DEPLOYMENTS_RUNNING'],
       permission: 'projects.delete',
       openapi: { method: 'DELETE', path: '/projects/{id}', tags, summary: 'Delete a project (not while it deploys)' },
     })
@@ -74,8 +94,13 @@ export const projectsRouter = router({
     .output(Ok)
     .mutation(({ ctx, input }) => projects.deleteProject(ctx.em, { audit: ctx.audit, id: input.id })),
 
+  /**
+   * Checks a strictops.yml (up to 64 KiB) without changing anything: every problem with its line and
+   * column, or the normalized configuration. The SDK sends a long document by POST.
+   */
   validateConfig: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND'],
       permission: 'projects.read',
       rateLimit: 'write',
       openapi: {
@@ -89,8 +114,13 @@ export const projectsRouter = router({
     .output(ValidateConfigDto)
     .query(({ ctx, input }) => validateConfig(ctx.em, input)),
 
+  /**
+   * Applies a strictops.yml to a project: its services, resources and environments. Applying the same
+   * text again changes nothing; a document with problems is `INVALID_CONFIG` and changes nothing.
+   */
   applyConfig: orgProcedure
     .meta({
+      errors: ['PROJECT_NOT_FOUND', 'INVALID_CONFIG'],
       permission: 'projects.write',
       openapi: {
         method: 'PUT',

@@ -1,5 +1,6 @@
 import { DEPLOYMENT_STATUSES } from '@strictops/db';
 import { z } from 'zod';
+import { optionalInput } from '../input-fields.ts';
 import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
 import { PageFields, pageDto } from '../pagination.ts';
 import { MAX_CONFIG_BYTES } from './strictops-yml.ts';
@@ -29,7 +30,7 @@ export const UpdateProjectInput = z
     (input) => input.name !== undefined || input.slug !== undefined || input.awsConnectionId !== undefined,
     'Give a name, a slug or an AWS connection',
   );
-export const ListProjectsInput = z.strictObject(PageFields);
+export const ListProjectsInput = optionalInput(z.strictObject(PageFields));
 
 export const EnvironmentDto = z.object({
   id: z.uuid(),

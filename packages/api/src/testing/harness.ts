@@ -8,9 +8,12 @@ import { createSecretBox } from '../alert-channels/secret-box.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import { createMemoryMailer } from '../invitations/mailer.ts';
 import { SERVICE_NAMES, type ServiceName, serviceMay } from '../policy.ts';
+import { procedureErrors } from '../procedure-errors.ts';
 import { appRouter } from '../root.ts';
 import { createContext, type RequestInfo } from '../trpc/context.ts';
+import { formatError } from '../trpc/error-format.ts';
 import { createCallerFactory } from '../trpc/init.ts';
+import type { ProcedureMeta } from '../trpc/meta.ts';
 import { TEST_AWS } from './aws-sts.ts';
 import { TEST_GITHUB } from './github-api.ts';
 
@@ -47,7 +50,22 @@ export const serviceTokenFor = (path: string) => {
 /** The tests' channel-secret key: fixed, so that a failing test's rows can be read afterwards. */
 export const TEST_SECRETS = createSecretBox(Buffer.alloc(32, 7));
 
+/** The code a client sees for a failed call, as the error formatter gives it. */
+function errorCodeOf(error: TRPCError): ErrorCode {
+  return formatError({
+    error,
+    shape: { message: error.message, code: -32603, data: { code: error.code, httpStatus: 0 } },
+  }).data.errorCode;
+}
+
+const procedureMeta = (path: string) =>
+  (appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } }>)[path]?._def.meta;
+
 export async function createTestApi() {
+  // Codes procedures answered that neither their builder nor their meta's `errors` declares: the
+  // OpenAPI document would not list their status. Checked when the test file closes the API.
+  const undeclared = new Set<string>();
+
   const orm = await openDatabase({ url: inject('databaseUrl'), poolSize: 20 });
   // Invitations land here instead of an inbox; `tokenSentTo` reads the link back.
   const mailer = createMemoryMailer({ publicUrl: TEST_PUBLIC_URL });
@@ -86,6 +104,12 @@ export async function createTestApi() {
           setHeader: (name, value) => auth.headers?.set(name, value),
         },
       ),
+      {
+        onError: ({ error, path }) => {
+          const code = errorCodeOf(error);
+          if (path && !procedureErrors(path, procedureMeta(path)).includes(code)) undeclared.add(`${path}: ${code}`);
+        },
+      },
     );
   }
 
@@ -150,7 +174,14 @@ export async function createTestApi() {
     inOrganization,
     asUser,
     tokenSentTo,
-    close: () => orm.close(),
+    async close() {
+      await orm.close();
+      if (undeclared.size > 0) {
+        throw new Error(
+          `Procedures answered codes their meta does not declare (add them to meta.errors):\n${[...undeclared].join('\n')}`,
+        );
+      }
+    },
   };
 }
 

@@ -41,7 +41,9 @@ export function authorizer({
   const subject: Subject = { role, tokenScopes: caller.type === 'api_token' ? caller.token.scopes : null, tier };
   const deny: Deny = (refusal) => {
     afterFailure.add(() => recordDenialAfterRequest(em, audit, { procedure, rule: refusal.rule }));
-    return new AppError(refusal.code, refusal.message, { field: refusal.field, details: refusal.details });
+    return refusal.code === 'FEATURE_NOT_IN_TIER'
+      ? new AppError(refusal.code, refusal.message, { field: refusal.field, details: refusal.details })
+      : new AppError(refusal.code, refusal.message, { field: refusal.field });
   };
   const authorize: Authorize = (permission, facts) => {
     const refusal = decide(subject, permission, facts);

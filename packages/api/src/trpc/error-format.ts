@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import type { DefaultErrorShape } from '@trpc/server/unstable-core-do-not-import';
-import { AppError, type ErrorCode } from '../errors.ts';
+import { AppError, type ErrorCode, httpStatusOf } from '../errors.ts';
 
 export type ValidationIssue = { path: string; message: string; code: string };
 
@@ -12,6 +12,9 @@ export type ApiErrorData = DefaultErrorShape['data'] & {
   issues?: ValidationIssue[];
   details?: Record<string, unknown>;
 };
+
+/** Every error body, over tRPC and REST: named, so the SDK's declarations carry it once. */
+export type ApiErrorShape = Omit<DefaultErrorShape, 'data'> & { data: ApiErrorData };
 
 type StandardIssue = {
   path?: readonly (PropertyKey | { key: PropertyKey })[];
@@ -48,7 +51,7 @@ export function toTRPCError(error: AppError): TRPCError {
 }
 
 /** The single place where errors become what clients see, over tRPC and REST alike. */
-export function formatError({ shape, error }: { shape: DefaultErrorShape; error: TRPCError }) {
+export function formatError({ shape, error }: { shape: DefaultErrorShape; error: TRPCError }): ApiErrorShape {
   const cause = error.cause;
   const { stack: _stack, ...data } = shape.data;
   if (cause instanceof AppError) {
@@ -56,6 +59,7 @@ export function formatError({ shape, error }: { shape: DefaultErrorShape; error:
       ...shape,
       data: defined({
         ...data,
+        httpStatus: httpStatusOf(cause.code),
         errorCode: cause.code,
         field: cause.field,
         details: cause.details,
@@ -85,9 +89,9 @@ const TRPC_TO_ERROR_CODE: Partial<Record<TRPCError['code'], ErrorCode>> = {
   UNAUTHORIZED: 'UNAUTHENTICATED',
   FORBIDDEN: 'PERMISSION_DENIED',
   NOT_FOUND: 'NOT_FOUND',
-  METHOD_NOT_SUPPORTED: 'VALIDATION_FAILED',
+  METHOD_NOT_SUPPORTED: 'METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  UNSUPPORTED_MEDIA_TYPE: 'VALIDATION_FAILED',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   CONFLICT: 'CONFLICT',
   TOO_MANY_REQUESTS: 'RATE_LIMITED',
 };

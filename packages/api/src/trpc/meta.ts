@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.ts';
 import type { Permission } from '../policy.ts';
 import type { RateClass } from '../rate-limits/rate-limits.ts';
 
@@ -19,6 +20,13 @@ export type ProcedureMeta = {
    * slow third party never holds a database connection. Default: `request`, one transaction.
    */
   transaction?: 'request' | 'manual';
+  /**
+   * The domain errors this procedure may answer beyond those of its builder (bad input,
+   * authentication, the organization and its policy, the rate limit: see `procedureErrors`). The
+   * OpenAPI document lists a response for each of their statuses, and the API's tests fail on a
+   * code a procedure answers without declaring it.
+   */
+  errors?: readonly ErrorCode[];
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;
