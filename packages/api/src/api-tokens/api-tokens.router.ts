@@ -39,7 +39,9 @@ export const apiTokensRouter = router({
     })
     .input(ListApiTokensInput)
     .output(ApiTokenListDto)
-    .query(({ ctx, input }) => apiTokens.listApiTokens(ctx.em, { manager: managerOf(ctx), ...input })),
+    .query(({ ctx, input }) =>
+      apiTokens.listApiTokens(ctx.em, { organizationId: ctx.organization.id, manager: managerOf(ctx), ...input }),
+    ),
 
   revoke: orgProcedure
     .meta({

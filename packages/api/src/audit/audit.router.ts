@@ -20,7 +20,7 @@ export const auditEventsRouter = router({
     })
     .input(ListAuditEventsInput)
     .output(AuditEventListDto)
-    .query(({ ctx, input }) => listAuditEvents(ctx.em, input)),
+    .query(({ ctx, input }) => listAuditEvents(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   verify: orgProcedure
     .meta({

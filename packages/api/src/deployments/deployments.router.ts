@@ -42,7 +42,7 @@ export const deploymentsRouter = router({
     })
     .input(ListDeploymentsInput)
     .output(DeploymentListDto)
-    .query(({ ctx, input }) => deployments.listDeployments(ctx.em, input)),
+    .query(({ ctx, input }) => deployments.listDeployments(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   get: orgProcedure
     .meta({

@@ -38,7 +38,7 @@ export const invitationsRouter = router({
     })
     .input(ListInvitationsInput)
     .output(InvitationListDto)
-    .query(({ ctx, input }) => invitations.listInvitations(ctx.em, input)),
+    .query(({ ctx, input }) => invitations.listInvitations(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   revoke: orgProcedure
     .meta({

@@ -14,7 +14,7 @@ export const membersRouter = router({
     })
     .input(ListMembersInput)
     .output(MemberListDto)
-    .query(({ ctx, input }) => members.listMembers(ctx.em, input)),
+    .query(({ ctx, input }) => members.listMembers(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   updateRole: orgProcedure
     .meta({

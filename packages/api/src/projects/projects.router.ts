@@ -45,7 +45,7 @@ export const projectsRouter = router({
     })
     .input(ListProjectsInput)
     .output(ProjectListDto)
-    .query(({ ctx, input }) => projects.listProjects(ctx.em, input)),
+    .query(({ ctx, input }) => projects.listProjects(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   get: orgProcedure
     .meta({
