@@ -62,8 +62,8 @@ app.get('/projects', async (request) => {
   ]);
   const projects = new Map<string, ReturnType<typeof project>>();
   for (const row of rows) {
-    let p = projects.get(row.id);
-    if (!p) projects.set(row.id, (p = project(row)));
+    const p = projects.get(row.id) ?? project(row);
+    projects.set(row.id, p);
     p.environments.push({
       id: row.environment_id,
       projectId: row.id,
@@ -71,7 +71,13 @@ app.get('/projects', async (request) => {
       protected: row.protected,
       createdAt: row.environment_created_at,
       latestDeployment: row.deployment_id
-        ? { id: row.deployment_id, status: row.status, ref: row.ref, commitSha: row.commit_sha, queuedAt: row.queued_at }
+        ? {
+            id: row.deployment_id,
+            status: row.status,
+            ref: row.ref,
+            commitSha: row.commit_sha,
+            queuedAt: row.queued_at,
+          }
         : null,
     });
   }

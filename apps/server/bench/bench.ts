@@ -35,7 +35,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ARMS = new Set((process.env.BENCH_ARMS ?? '1,2,3,4').split(',').map(Number));
-const ROWS = { small: Number(process.env.BENCH_SMALL_ROWS ?? 1_000), large: Number(process.env.BENCH_LARGE_ROWS ?? 1_000_000) };
+const ROWS = {
+  small: Number(process.env.BENCH_SMALL_ROWS ?? 1_000),
+  large: Number(process.env.BENCH_LARGE_ROWS ?? 1_000_000),
+};
 
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -87,7 +90,13 @@ async function stop(server: Server) {
   await exited;
 }
 
-type Cannon = { requests: { total: number }; latency: { p50: number; p99: number }; duration: number; non2xx: number; errors: number };
+type Cannon = {
+  requests: { total: number };
+  latency: { p50: number; p99: number };
+  duration: number;
+  non2xx: number;
+  errors: number;
+};
 
 /** One round of load from a separate process (autocannon), with the server's counters read around it. */
 async function round({ server, path, headers = {} }: Target): Promise<Round> {
@@ -193,7 +202,10 @@ async function armsOneAndTwo(
         ...(quiet ? { 'server, request log off': { server: quiet, path, headers: auth } } : {}),
         [`baseline: Fastify + pg (${label})`]: { server: baseline, path, headers: auth },
       };
-      const figures = await measure(`GET ${path} on ${label}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s`, targets);
+      const figures = await measure(
+        `GET ${path} on ${label}, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s`,
+        targets,
+      );
       versus(figures[`server (${label})`], figures[`baseline: Fastify + pg (${label})`]);
     }
   } finally {
@@ -206,7 +218,10 @@ async function armFour(seeded: Seeded, env: Record<string, string>) {
   if (!lists) return;
   const server = await start('server', here('../src/main.ts'), { ...env, LOG_LEVEL: 'info' });
   try {
-    const auth = (organization: string) => ({ authorization: `Bearer ${seeded.token}`, 'x-strictops-organization': organization });
+    const auth = (organization: string) => ({
+      authorization: `Bearer ${seeded.token}`,
+      'x-strictops-organization': organization,
+    });
     for (const [list, cursorOf] of [
       ['/deployments', (o: { deploymentCursor: string }) => o.deploymentCursor],
       ['/audit-events', (o: { auditCursor: string }) => o.auditCursor],
@@ -221,7 +236,10 @@ async function armFour(seeded: Seeded, env: Record<string, string>) {
           headers: auth(organization.id),
         };
       }
-      const figures = await measure(`GET ${list}?limit=50, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s`, targets);
+      const figures = await measure(
+        `GET ${list}?limit=50, ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS} s`,
+        targets,
+      );
       const small = lists.small.rows.toLocaleString('en');
       const large = lists.large.rows.toLocaleString('en');
       for (const page of ['first page', 'page 90% deep']) {

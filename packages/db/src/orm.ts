@@ -40,6 +40,11 @@ export function createOrmConfig({ url, poolSize = 10, debug = false, role = 'app
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
     debug,
+    // The tenant filter is applied to each table's own organization_id, never through its
+    // relations: a tenant row's parents are in its organization by construction (inserts set the
+    // organization; row-level security's WITH CHECK refuses any other), so joining them only to
+    // filter again (MikroORM's default) made every list read all of an organization's rows and sort.
+    autoJoinRefsForFilters: false,
     // Every list is explicit, so nothing is discovered from the file system at run time.
     discovery: { warnWhenNoEntities: true },
     // Hand-written SQL in migrations (the last-admin trigger, narrow SECURITY DEFINER look-ups,
