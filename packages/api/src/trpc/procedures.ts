@@ -1,8 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { scopedFork } from '@strictops/db';
 import { markTokenUsed } from '../api-tokens/api-tokens.service.ts';
 import type { AuditScope, RequestOrigin } from '../audit/audit.service.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { entitlementsOf } from '../entitlements/entitlements.ts';
+import { accountBudget } from '../rate-limits/account-budget.ts';
 import { AUTH_PER_MINUTE, PER_MINUTE } from '../rate-limits/rate-limits.ts';
 import { authenticateCaller, authenticateService, requireSession } from './authenticate.ts';
 import { authorizer, authorizeService } from './authorize.ts';
@@ -19,7 +21,8 @@ import { runRequest } from './transaction.ts';
  *
  *   base          errors -> input hygiene -> dependencies
  *   public        base -> rate limit (per email and IP)
- *   authed        base -> authenticate -> session only -> rate limit (per user) -> transaction
+ *   authed        base -> authenticate -> session only -> rate limit (per user or named organization)
+ *                      -> transaction
  *   org           base -> authenticate -> organization -> rate limit (per organization)
  *                      -> transaction -> authorize (+ token bookkeeping)
  *   internal      base -> service credential -> transaction -> authorize the service
@@ -79,14 +82,18 @@ const callerProcedure = baseProcedure.use(async ({ ctx, next }) =>
 export const authedProcedure = callerProcedure.use(async ({ ctx, type, meta, next }) => {
   const { caller } = ctx;
   requireSession(caller);
-  // Account procedures act on no organization: they are counted per user, at FREE rates.
+  // Account procedures act on no organization: they spend the named organization's budget, else
+  // the user's own at the best tier among their organizations.
   const rateClass = rateClassOf(type, meta);
-  if (rateClass !== 'auth') {
+  if (rateClass !== 'auth' && ctx.rateLimits) {
+    const budget = await scopedFork(ctx.em, { userId: caller.user.id }).transactional((tx) =>
+      accountBudget(tx, { userId: caller.user.id, requested: ctx.request.organization }),
+    );
     await enforceRateLimit(ctx.rateLimits, ctx.response, {
       rateClass,
       counter: rateClass,
-      key: `user:${caller.user.id}`,
-      points: PER_MINUTE[rateClass],
+      key: budget.key,
+      points: PER_MINUTE[rateClass] * budget.multiplier,
     });
   }
   return runRequest(ctx.em, { scope: { userId: caller.user.id }, mode: meta?.transaction ?? 'request' }, (request) =>
