@@ -13,6 +13,7 @@ import { Migration20261203084753_sealed_channel_secrets as m9 } from './Migratio
 import { Migration20261203090000_alert_claims as m10 } from './Migration20261203090000_alert_claims.ts';
 import { Migration20261203120000_retired_protected_names as m11 } from './Migration20261203120000_retired_protected_names.ts';
 import { Migration20261203173000_list_indexes as m12 } from './Migration20261203173000_list_indexes.ts';
+import { Migration20261203180000_request_caller as m13 } from './Migration20261203180000_request_caller.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203090000_alert_claims', class: m10 },
   { name: 'Migration20261203120000_retired_protected_names', class: m11 },
   { name: 'Migration20261203173000_list_indexes', class: m12 },
+  { name: 'Migration20261203180000_request_caller', class: m13 },
 ];
