@@ -213,9 +213,56 @@ async function armsOneAndTwo(
   }
 }
 
+/**
+ * The database's own time for a list page (EXPLAIN ANALYZE of the page's query as the server sends
+ * it, as the application role in the organization: median of 15), the flatness figure that the
+ * shared machine's noise does not reach.
+ */
+async function pageQueryTimes(url: string, lists: NonNullable<Seeded['lists']>) {
+  const pages = {
+    deployments: (cursor: string | null) =>
+      `select id, project_id, environment_id, status, ref, commit_sha, triggered_by_type, triggered_by_id,
+              triggered_by_display, status_message, queued_at, started_at, finished_at
+         from "deployment" where organization_id = $1 ${cursor ? `and id < '${cursor}'` : ''} order by id desc limit 51`,
+    'audit events': (cursor: string | null) =>
+      `select id, seq, occurred_at, actor_type, actor_id, actor_display, action, target_type, target_id, target_display,
+              changes, ip, user_agent, request_id, outcome, hash, prev_hash
+         from "audit_event" where organization_id = $1 ${cursor ? `and seq < ${cursor}` : ''} order by seq desc limit 51`,
+  };
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    console.log('Database time of one page (EXPLAIN ANALYZE as the application role, median of 15)');
+    for (const [list, sql] of Object.entries(pages)) {
+      for (const organization of [lists.small, lists.large]) {
+        const cursor = list === 'deployments' ? organization.deploymentCursor : organization.auditCursor;
+        const times: string[] = [];
+        for (const page of [null, cursor]) {
+          const runs: number[] = [];
+          for (let i = 0; i < 15; i++) {
+            await client.query('begin');
+            await client.query(`set local role strictops_app`);
+            await client.query(`select set_config('app.organization_id', $1, true)`, [organization.id]);
+            const { rows } = await client.query(`explain (analyze, format json) ${sql(page)}`, [organization.id]);
+            await client.query('rollback');
+            const [plan] = rows[0]['QUERY PLAN'] as [{ 'Execution Time': number; 'Planning Time': number }];
+            runs.push(plan['Execution Time'] + plan['Planning Time']);
+          }
+          const median = runs.sort((a, b) => a - b)[7] as number;
+          times.push(`${page ? '90% deep' : 'first page'} ${median.toFixed(3)} ms`);
+        }
+        console.log(`  ${list}, ${organization.rows.toLocaleString('en')} rows: ${times.join(', ')}`);
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function armFour(seeded: Seeded, env: Record<string, string>) {
   const lists = seeded.lists;
   if (!lists) return;
+  await pageQueryTimes(env.DATABASE_URL as string, lists);
   const server = await start('server', here('../src/main.ts'), { ...env, LOG_LEVEL: 'info' });
   try {
     const auth = (organization: string) => ({
