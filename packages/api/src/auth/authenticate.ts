@@ -102,10 +102,11 @@ export async function authenticate(
   const sessionToken = apiToken ? null : (request.bearerToken ?? request.cookieToken);
   if (!apiToken && !sessionToken) return null;
   const viaCookie = !apiToken && request.bearerToken === null;
+  const sessionId = sessionToken ? hashSessionToken(sessionToken) : null;
 
   const key = requested?.trim().toLowerCase() || null;
   const [row] = await em.execute<CallerRow[]>('select * from request_caller(?, ?, ?, ?, ?)', [
-    sessionToken ? hashSessionToken(sessionToken) : null,
+    sessionId,
     apiToken ? hashToken(apiToken) : null,
     key && UUID.test(key) ? key : null,
     key && !UUID.test(key) ? key : null,
@@ -131,7 +132,7 @@ export async function authenticate(
     };
   } else {
     const token = sessionToken as string;
-    const id = hashSessionToken(token);
+    const id = sessionId as string;
     const expiresAt = await keepSessionAlive(em, {
       id,
       expiresAt: dateOf(row.session_expires_at as string),
