@@ -93,9 +93,11 @@ async function seedLists(organizationId: string, userId: string) {
             where p.organization_id = $1`,
     [organizationId],
   );
-  await q(`insert into deployment (id, organization_id, project_id, environment_id, ref, triggered_by_type,
+  // Finished, not queued: the tests share one database, and deploy workers claim the oldest queued.
+  await q(`insert into deployment (id, organization_id, project_id, environment_id, status, ref, triggered_by_type,
                                    triggered_by_id, triggered_by_display, queued_at)
-           select gen_random_uuid(), $1, e.project_id, e.id, 'main', 'user', $2, 'seed', now() - i * interval '1 s'
+           select gen_random_uuid(), $1, e.project_id, e.id, 'succeeded', 'main', 'user', $2, 'seed',
+                  now() - i * interval '1 s'
              from generate_series(1, $3) i
              join (select *, row_number() over (order by id) - 1 as k
                      from environment where organization_id = $1 order by id limit 30) e on e.k = i % 30`);
