@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   DATABASE_OWNER_URL: optionalUrl(['postgres:', 'postgresql:']),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   STRICTOPS_DATA_DIR: z.string().trim().min(1).optional(),
   PUBLIC_URL: optionalUrl(['http:', 'https:']),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
@@ -112,6 +113,8 @@ export type ServerConfig = {
   databaseOwnerUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
+  /** False (`RATE_LIMITS=off`): no request is counted or refused; for benchmarks and local development only. */
+  rateLimits: boolean;
   dataDir: string | undefined;
   /** The origin browsers use to reach this server; cookie-authenticated mutations must come from it. */
   publicUrl: string;
@@ -165,6 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       `Invalid configuration:\n  the GitHub App settings go together: set ${Object.keys(githubParts).join(', ')}, or none (missing: ${missingGithub.map(([name]) => name).join(', ')})`,
     );
   }
+  if (e.RATE_LIMITS === 'off' && e.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'Invalid configuration:\n  RATE_LIMITS: off is for benchmarks and local development, never with NODE_ENV=production',
+    );
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
@@ -174,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    rateLimits: e.RATE_LIMITS === 'on',
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,

@@ -22,7 +22,8 @@ const mailer = await createMailer({
   from: config.mailFrom,
   log: (message, fields) => app.log.info(fields, message),
 });
-const rateLimits = new RateLimits({ redisUrl: config.redisUrl });
+// RATE_LIMITS=off (refused in production): nothing is counted, for benchmarks and local development.
+const rateLimits = config.rateLimits ? new RateLimits({ redisUrl: config.redisUrl }) : undefined;
 app = await buildApp({
   config,
   dependencies: {
@@ -53,7 +54,7 @@ async function shutdown(signal: string) {
   // close() stops accepting connections and resolves once in-flight requests have been answered.
   await app.close();
   await alerts.stop();
-  await rateLimits.close();
+  await rateLimits?.close();
   await database.close();
   process.exit(0);
 }

@@ -30,6 +30,17 @@ describe('loadConfig', () => {
   });
 });
 
+describe('RATE_LIMITS', () => {
+  it('is on unless turned off', () => {
+    expect(loadConfig({}).rateLimits).toBe(true);
+    expect(loadConfig({ RATE_LIMITS: 'off' }).rateLimits).toBe(false);
+  });
+
+  it('cannot be turned off in production, where it guards every tenant', () => {
+    expect(() => loadConfig({ RATE_LIMITS: 'off', NODE_ENV: 'production' })).toThrow(/RATE_LIMITS/);
+  });
+});
+
 describe('empty variables', () => {
   it('are treated as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 3000 });

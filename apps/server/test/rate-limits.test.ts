@@ -98,6 +98,50 @@ describe('per-organization limits', () => {
   });
 });
 
+describe('account procedures', () => {
+  it('take the best tier among the user’s organizations, per user', async () => {
+    const user = await signUp(t.app, 'account-tiers');
+    const me = () => t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(user.token) });
+    expect((await me()).headers['ratelimit-limit']).toBe('600');
+    const second = await t.app.inject({
+      method: 'POST',
+      url: '/organizations',
+      headers: bearer(user.token),
+      payload: { name: 'Second' },
+    });
+    await t.orm.em.fork().nativeUpdate(Organization, { id: second.json().id }, { tier: 'ENTERPRISE' });
+    const answer = await me();
+    expect(answer.headers['ratelimit-limit']).toBe('6000');
+    const list = await t.app.inject({ method: 'GET', url: '/organizations', headers: bearer(user.token) });
+    // One budget per user for every account procedure: auth.me took a point of it, this the next.
+    expect(list.headers['ratelimit-remaining']).toBe(String(6000 - 2));
+  });
+
+  it('spend the named organization’s budget, at its tier, and ignore one the user does not belong to', async () => {
+    const user = await signUp(t.app, 'account-named');
+    const stranger = await signUp(t.app, 'account-stranger');
+    const me = await t.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(user.token) });
+    const organization = me.json().activeOrganization;
+    await t.orm.em.fork().nativeUpdate(Organization, { id: organization.id }, { tier: 'PROFESSIONAL' });
+    const current = await t.app.inject({ method: 'GET', url: '/organizations/current', headers: bearer(user.token) });
+    const named = await t.app.inject({
+      method: 'GET',
+      url: '/auth/me',
+      headers: { ...bearer(user.token), 'x-strictops-organization': organization.slug },
+    });
+    expect(named.headers['ratelimit-limit']).toBe('3000');
+    // The organization's own read budget: its procedure took one point, this call the next.
+    expect(Number(named.headers['ratelimit-remaining'])).toBe(Number(current.headers['ratelimit-remaining']) - 1);
+    const elsewhere = await t.app.inject({
+      method: 'GET',
+      url: '/auth/me',
+      headers: { ...bearer(stranger.token), 'x-strictops-organization': organization.slug },
+    });
+    expect(elsewhere.headers['ratelimit-limit']).toBe('600');
+    expect(elsewhere.headers['ratelimit-remaining']).toBe('599');
+  });
+});
+
 describe('auth endpoints', () => {
   it('limit sign-in to 10 a minute per email, before any password work', async () => {
     const email = uniqueEmail('target');

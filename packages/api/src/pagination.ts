@@ -10,11 +10,6 @@ export const PageFields = {
   limit: integerInput().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
 };
 
-/** The query options for one page: ordered by id, one extra row to know whether another page follows. */
-export const pageQuery = (limit: number) => ({ orderBy: { id: 'asc' as const }, limit: limit + 1 });
-
-export const afterCursor = (cursor: string | undefined) => (cursor ? { id: { $gt: cursor } } : {});
-
 /** Cuts the extra row off and names the cursor of the next page, if there is one. */
 export function toPage<T extends { id: string }, R>(rows: T[], limit: number, map: (row: T) => R) {
   const items = rows.slice(0, limit);
@@ -23,3 +18,24 @@ export function toPage<T extends { id: string }, R>(rows: T[], limit: number, ma
 
 export const pageDto = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.uuid().nullable() });
+
+/**
+ * The WHERE clause of a hand-written list query: the organization first (scoped by hand, and
+ * row-level security scopes it again), then each condition whose value is set. A condition's value
+ * is bound to its `?` (a condition without one is only switched on by it).
+ */
+export function scopedWhere(
+  organizationId: string,
+  conditions: [sql: string, value: unknown][],
+  column = 'organization_id',
+) {
+  const set = conditions.filter(([, value]) => value !== undefined);
+  return {
+    sql: [`${column} = ?`, ...set.map(([sql]) => sql)].join(' and '),
+    params: [organizationId, ...set.filter(([sql]) => sql.includes('?')).map(([, value]) => value)],
+  };
+}
+
+/** A timestamp column of a raw row (the driver hands them over as text) as a Date. */
+export const dateOf = (value: string | Date) => new Date(value);
+export const optionalDateOf = (value: string | Date | null) => (value === null ? null : new Date(value));

@@ -117,5 +117,5 @@ export const alertChannelsRouter = router({
     })
     .input(ListDeliveriesInput)
     .output(AlertDeliveryPageDto)
-    .query(({ ctx, input }) => channels.listDeliveries(ctx.em, input)),
+    .query(({ ctx, input }) => channels.listDeliveries(ctx.em, { organizationId: ctx.organization.id, ...input })),
 });

@@ -5,7 +5,7 @@ import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
 import type { Mailer } from '../invitations/mailer.ts';
-import { toPage } from '../pagination.ts';
+import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
 import { parseChannelTarget } from './channel-targets.ts';
 import {
   type AlertEvent,
@@ -28,17 +28,6 @@ const view = (c: AlertChannel) => ({
   enabled: c.enabled,
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
-});
-
-const deliveryView = (d: AlertDelivery) => ({
-  id: d.id,
-  event: d.event,
-  status: d.status,
-  attemptCount: d.attemptCount,
-  attempts: d.attempts,
-  nextAttemptAt: d.nextAttemptAt ?? null,
-  createdAt: d.createdAt,
-  deliveredAt: d.deliveredAt ?? null,
 });
 
 export async function loadChannel(em: EntityManager, id: string, options: { withSecret?: boolean } = {}) {
@@ -243,17 +232,42 @@ export async function testAlertChannel(
 }
 
 /** The channel's delivery log, newest first. */
+type DeliveryRow = {
+  id: string;
+  event: string;
+  status: AlertDelivery['status'];
+  attempt_count: number;
+  attempts: AlertDelivery['attempts'] | string;
+  next_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
+};
+
+/** A channel's deliveries, newest first: the channel is looked up (NOT_FOUND), then plain rows. */
 export async function listDeliveries(
   em: EntityManager,
-  { id, cursor, limit }: { id: string; cursor?: string; limit: number },
+  { organizationId, id, cursor, limit }: { organizationId: string; id: string; cursor?: string; limit: number },
 ) {
   await loadChannel(em, id);
-  const rows = await em.find(
-    AlertDelivery,
-    { channel: id, ...(cursor ? { id: { $lt: cursor } } : {}) },
-    { orderBy: { id: 'desc' }, limit: limit + 1 },
+  const where = scopedWhere(organizationId, [
+    ['channel_id = ?', id],
+    ['id < ?', cursor],
+  ]);
+  const rows = await em.execute<DeliveryRow[]>(
+    `select id, event, status, attempt_count, attempts, next_attempt_at, created_at, delivered_at
+       from "alert_delivery" where ${where.sql} order by id desc limit ?`,
+    [...where.params, limit + 1],
   );
-  return toPage(rows, limit, deliveryView);
+  return toPage(rows, limit, (row) => ({
+    id: row.id,
+    event: row.event,
+    status: row.status,
+    attemptCount: row.attempt_count,
+    attempts: typeof row.attempts === 'string' ? JSON.parse(row.attempts) : row.attempts,
+    nextAttemptAt: optionalDateOf(row.next_attempt_at),
+    createdAt: dateOf(row.created_at),
+    deliveredAt: optionalDateOf(row.delivered_at),
+  }));
 }
 
 /**

@@ -48,7 +48,9 @@ export const apiTokensRouter = router({
     })
     .input(ListApiTokensInput)
     .output(ApiTokenListDto)
-    .query(({ ctx, input }) => apiTokens.listApiTokens(ctx.em, { manager: managerOf(ctx), ...input })),
+    .query(({ ctx, input }) =>
+      apiTokens.listApiTokens(ctx.em, { organizationId: ctx.organization.id, manager: managerOf(ctx), ...input }),
+    ),
 
   /**
    * Revokes an API token at once: an admin any token of the organization, others their own.

@@ -3,7 +3,7 @@ import { ApiToken, type TokenScope, User } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { toPage } from '../pagination.ts';
+import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
 import type { Allows, Authorize } from '../policy.ts';
 import { displayParts, generateToken, hashToken } from './token-format.ts';
 
@@ -66,20 +66,58 @@ export async function createApiToken(
   return { token: secret, apiToken: view(token) };
 }
 
-/** Admins see every token of the organization; anyone else, their own. Newest first. */
+type TokenRow = {
+  id: string;
+  name: string;
+  prefix: string;
+  last_four: string;
+  scopes: TokenScope[];
+  created_by_id: string;
+  created_by_email: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+};
+
+/** Admins see every token of the organization; anyone else, their own. Newest first; plain rows, one query. */
 export async function listApiTokens(
   em: EntityManager,
-  { manager, cursor, limit }: { manager: TokenManager; cursor?: string; limit: number },
+  {
+    organizationId,
+    manager,
+    cursor,
+    limit,
+  }: { organizationId: string; manager: TokenManager; cursor?: string; limit: number },
 ) {
-  const tokens = await em.find(
-    ApiToken,
-    {
-      ...ownOnly(manager),
-      ...(cursor ? { id: { $lt: cursor } } : {}),
-    },
-    { orderBy: { id: 'desc' }, limit: limit + 1, populate: ['createdBy'] },
+  const own: { createdBy?: string } = ownOnly(manager);
+  const where = scopedWhere(
+    organizationId,
+    [
+      ['t.created_by_id = ?', own.createdBy],
+      ['t.id < ?', cursor],
+    ],
+    't.organization_id',
   );
-  return toPage(tokens, limit, view);
+  const rows = await em.execute<TokenRow[]>(
+    `select t.id, t.name, t.prefix, t.last_four, t.scopes, t.created_by_id, u.email as created_by_email, t.created_at,
+            t.expires_at, t.last_used_at, t.revoked_at
+       from "api_token" t join "user" u on u.id = t.created_by_id
+      where ${where.sql} order by t.id desc limit ?`,
+    [...where.params, limit + 1],
+  );
+  return toPage(rows, limit, (row) => ({
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    lastFour: row.last_four,
+    scopes: row.scopes,
+    createdBy: { id: row.created_by_id, email: row.created_by_email },
+    createdAt: dateOf(row.created_at),
+    expiresAt: optionalDateOf(row.expires_at),
+    lastUsedAt: optionalDateOf(row.last_used_at),
+    revokedAt: optionalDateOf(row.revoked_at),
+  }));
 }
 
 /** Revokes a token; it fails on its very next request. Someone else's token is not found, unless you manage all. */

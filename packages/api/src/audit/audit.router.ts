@@ -24,7 +24,7 @@ export const auditEventsRouter = router({
     })
     .input(ListAuditEventsInput)
     .output(AuditEventListDto)
-    .query(({ ctx, input }) => listAuditEvents(ctx.em, input)),
+    .query(({ ctx, input }) => listAuditEvents(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   /**
    * Walks the organization's audit hash chain and reports the first broken link, if any.

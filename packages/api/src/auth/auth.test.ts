@@ -131,6 +131,34 @@ describe('sessions', () => {
     expect(cookies.set.size).toBe(0);
   });
 
+  it('writes a used session at most once an hour (lastSeenAt), not on every request', async () => {
+    const user = await api.signUp('last-seen');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await api.orm.em.fork().nativeUpdate(Session, { id: hashSessionToken(user.token) }, { lastSeenAt: twoHoursAgo });
+    await api.call({ token: user.token }).auth.me({});
+    const seen = (await storedSession(user.token))?.lastSeenAt.getTime() ?? 0;
+    expect(seen).toBeGreaterThan(Date.now() - 60_000);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await api.orm.em.fork().nativeUpdate(Session, { id: hashSessionToken(user.token) }, { lastSeenAt: minuteAgo });
+    await api.call({ token: user.token }).organizations.get({});
+    expect((await storedSession(user.token))?.lastSeenAt.getTime()).toBe(minuteAgo.getTime());
+  });
+
+  it('looks callers up through a definer function with a pinned search path that reveals nothing without a live credential', async () => {
+    const em = api.orm.em.fork();
+    const [fn] = await em.execute<{ prosecdef: boolean; proconfig: string[] }[]>(
+      `select prosecdef, proconfig from pg_proc where proname = 'request_caller'`,
+    );
+    expect(fn?.prosecdef).toBe(true);
+    expect(fn?.proconfig).toEqual(['search_path=public, pg_temp']);
+    const user = await api.signUp('definer');
+    const found = (hash: string | null) =>
+      em.execute<{ user_id: string }[]>('select user_id from request_caller(?, null, null, null, true)', [hash]);
+    expect(await found(hashSessionToken(user.token))).toEqual([{ user_id: user.user.id }]);
+    expect(await found(hashSessionToken(`${user.token}x`))).toEqual([]);
+    expect(await found(null)).toEqual([]);
+  });
+
   it('stores only a hash of the token', async () => {
     const user = await api.signUp('hashed');
     const rows = await api.orm.em.getConnection().execute('select id from "session" where id = ?', [user.token]);

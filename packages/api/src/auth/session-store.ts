@@ -15,6 +15,10 @@ export const SESSION_LIFETIME = new TimeSpan(30, 'd');
 
 export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** Sliding expiry, as lucia has it: a session used in the second half of its life is renewed. */
+export const renewalDue = (expiresAt: Date, now = Date.now()) =>
+  now >= expiresAt.getTime() - SESSION_LIFETIME.milliseconds() / 2;
+
 export type SessionAttributes = { ip: string | null; userAgent: string | null; activeOrganizationId: string | null };
 
 class MikroOrmSessionAdapter implements Adapter {

@@ -52,7 +52,7 @@ export const deploymentsRouter = router({
     })
     .input(ListDeploymentsInput)
     .output(DeploymentListDto)
-    .query(({ ctx, input }) => deployments.listDeployments(ctx.em, input)),
+    .query(({ ctx, input }) => deployments.listDeployments(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   /**
    * One deployment.

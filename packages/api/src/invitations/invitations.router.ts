@@ -47,7 +47,7 @@ export const invitationsRouter = router({
     })
     .input(ListInvitationsInput)
     .output(InvitationListDto)
-    .query(({ ctx, input }) => invitations.listInvitations(ctx.em, input)),
+    .query(({ ctx, input }) => invitations.listInvitations(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   /**
    * Revokes a pending invitation: its link stops working.

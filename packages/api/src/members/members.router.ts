@@ -18,7 +18,7 @@ export const membersRouter = router({
     })
     .input(ListMembersInput)
     .output(MemberListDto)
-    .query(({ ctx, input }) => members.listMembers(ctx.em, input)),
+    .query(({ ctx, input }) => members.listMembers(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   /**
    * Changes a member's role; the last `strictops_admin` cannot be demoted.

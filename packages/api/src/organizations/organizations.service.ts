@@ -26,7 +26,10 @@ export type OrganizationView = {
   role: Role;
 };
 
-export const toOrganizationView = (organization: Organization, role: Role): OrganizationView => ({
+export const toOrganizationView = (
+  organization: Pick<Organization, 'id' | 'name' | 'slug' | 'tier' | 'createdAt'>,
+  role: Role,
+): OrganizationView => ({
   id: organization.id,
   name: organization.name,
   slug: organization.slug,

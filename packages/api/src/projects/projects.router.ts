@@ -53,7 +53,7 @@ export const projectsRouter = router({
     })
     .input(ListProjectsInput)
     .output(ProjectListDto)
-    .query(({ ctx, input }) => projects.listProjects(ctx.em, input)),
+    .query(({ ctx, input }) => projects.listProjects(ctx.em, { organizationId: ctx.organization.id, ...input })),
 
   /**
    * One project, each environment with its latest deployment.

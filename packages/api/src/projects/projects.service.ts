@@ -6,7 +6,7 @@ import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
 import { randomSuffix, slugFromName } from '../organizations/organizations.service.ts';
-import { afterCursor, pageQuery, toPage } from '../pagination.ts';
+import { dateOf, scopedWhere, toPage } from '../pagination.ts';
 
 /** Every new project starts with these; production is protected (deploying there needs an admin). */
 export const DEFAULT_ENVIRONMENTS = [
@@ -71,6 +71,8 @@ async function views(em: EntityManager, projects: Project[]) {
   }));
 }
 
+type ProjectView = Awaited<ReturnType<typeof views>>[number];
+
 async function viewOf(em: EntityManager, project: Project) {
   const [view] = await views(em, [project]);
   if (!view) throw new Error(`no view for project ${project.id}`);
@@ -106,10 +108,85 @@ export async function createProject(
   return viewOf(em, project);
 }
 
-export async function listProjects(em: EntityManager, { cursor, limit }: { cursor?: string; limit: number }) {
-  const rows = await em.find(Project, afterCursor(cursor), pageQuery(limit));
-  const page = toPage(rows, limit, (p) => p);
-  return { items: await views(em, page.items), nextCursor: page.nextCursor };
+type ProjectPageRow = {
+  id: string;
+  name: string;
+  slug: string;
+  aws_connection_id: string | null;
+  config_revision: number;
+  config_sha256: string | null;
+  created_at: string;
+  environment_id: string | null;
+  environment_name: string;
+  protected: boolean;
+  environment_created_at: string;
+  deployment_id: string | null;
+  status: Deployment['status'] | null;
+  ref: string | null;
+  commit_sha: string | null;
+  queued_at: string | null;
+};
+
+/**
+ * A page of projects with their environments and each environment's latest deployment: one query
+ * (a LATERAL join takes each environment's newest deployment from its index), plain rows grouped
+ * by project with a Map.
+ */
+export async function listProjects(
+  em: EntityManager,
+  { organizationId, cursor, limit }: { organizationId: string; cursor?: string; limit: number },
+) {
+  const where = scopedWhere(organizationId, [['id > ?', cursor]]);
+  const rows = await em.execute<ProjectPageRow[]>(
+    `with page as (select * from "project" where ${where.sql} order by id limit ?)
+     select page.id, page.name, page.slug, page.aws_connection_id, page.config_revision, page.config_sha256,
+            page.created_at, e.id as environment_id, e.name as environment_name, e.protected,
+            e.created_at as environment_created_at, d.id as deployment_id, d.status, d.ref, d.commit_sha, d.queued_at
+       from page
+       left join "environment" e on e.organization_id = page.organization_id and e.project_id = page.id
+       left join lateral (
+         select id, status, ref, commit_sha, queued_at from "deployment"
+          where organization_id = page.organization_id and project_id = page.id and environment_id = e.id
+          order by queued_at desc, id desc limit 1) d on true
+      order by page.id, e.created_at, e.id`,
+    [...where.params, limit + 1],
+  );
+  const projects = new Map<string, ProjectView>();
+  for (const row of rows) {
+    let project = projects.get(row.id);
+    if (!project) {
+      project = {
+        id: row.id,
+        name: row.name,
+        slug: row.slug,
+        awsConnectionId: row.aws_connection_id,
+        configRevision: row.config_revision ?? 0,
+        configSha256: row.config_sha256,
+        createdAt: dateOf(row.created_at),
+        environments: [],
+      };
+      projects.set(row.id, project);
+    }
+    if (row.environment_id === null) continue;
+    project.environments.push({
+      id: row.environment_id,
+      projectId: row.id,
+      name: row.environment_name,
+      protected: row.protected,
+      createdAt: dateOf(row.environment_created_at),
+      latestDeployment:
+        row.deployment_id && row.status && row.ref && row.queued_at
+          ? {
+              id: row.deployment_id,
+              status: row.status,
+              ref: row.ref,
+              commitSha: row.commit_sha,
+              queuedAt: dateOf(row.queued_at),
+            }
+          : null,
+    });
+  }
+  return toPage([...projects.values()], limit, (project) => project);
 }
 
 export async function getProject(em: EntityManager, id: string) {

@@ -1,30 +1,39 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../audit/audit.service.ts';
-import { authenticate, type Caller } from '../auth/authenticate.ts';
+import { type Authenticated, authenticate, type Caller } from '../auth/authenticate.ts';
 import type { ServiceCredential } from '../dependencies.ts';
 import { AppError } from '../errors.ts';
 import type { RequestInfo, ResponseControl } from './context.ts';
 
-export type AuthenticatedCaller = { caller: Caller; actor: Actor };
+export type AuthenticatedCaller = Authenticated & { actor: Actor };
 
 /**
- * Who is calling: the session or API token behind the request, and the actor its audit events name.
- * Nothing else is read before this succeeds; a missing, unknown, expired or revoked credential is
- * UNAUTHENTICATED.
+ * Who is calling, and where they would act: the session or API token behind the request, the
+ * organization it names (or the session's), the caller's membership there, and the actor its audit
+ * events name, in one round trip. Nothing else is read before this succeeds; a missing, unknown,
+ * expired or revoked credential is UNAUTHENTICATED. `allOrganizations` also lists the user's
+ * organizations with their tiers (account procedures' rate limit).
  */
 export async function authenticateCaller(
   em: EntityManager,
   request: RequestInfo,
   response: ResponseControl,
+  { allOrganizations }: { allOrganizations: boolean },
 ): Promise<AuthenticatedCaller> {
-  const caller = await authenticate(em, request, response);
-  if (!caller) throw new AppError('UNAUTHENTICATED', 'Sign in first: send a session token, a cookie or an API token');
+  const authenticated = await authenticate(em, request, response, {
+    requested: request.organization,
+    allOrganizations,
+  });
+  if (!authenticated) {
+    throw new AppError('UNAUTHENTICATED', 'Sign in first: send a session token, a cookie or an API token');
+  }
+  const { caller } = authenticated;
   const actor: Actor =
     caller.type === 'api_token'
       ? { type: 'api_token', id: caller.token.id, display: `${caller.token.name} (token of ${caller.user.email})` }
       : { type: 'user', id: caller.user.id, display: caller.user.email };
-  return { caller, actor };
+  return { ...authenticated, actor };
 }
 
 /** Account procedures act for a person, never for a token: a token belongs to one organization. */

@@ -3,6 +3,7 @@ import { markTokenUsed } from '../api-tokens/api-tokens.service.ts';
 import type { AuditScope, RequestOrigin } from '../audit/audit.service.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { entitlementsOf } from '../entitlements/entitlements.ts';
+import { accountBudget } from '../rate-limits/account-budget.ts';
 import { AUTH_PER_MINUTE, PER_MINUTE } from '../rate-limits/rate-limits.ts';
 import { authenticateCaller, authenticateService, requireSession } from './authenticate.ts';
 import { authorizer, authorizeService } from './authorize.ts';
@@ -19,7 +20,8 @@ import { runRequest } from './transaction.ts';
  *
  *   base          errors -> input hygiene -> dependencies
  *   public        base -> rate limit (per email and IP)
- *   authed        base -> authenticate -> session only -> rate limit (per user) -> transaction
+ *   authed        base -> authenticate -> session only -> rate limit (per user or named organization)
+ *                      -> transaction
  *   org           base -> authenticate -> organization -> rate limit (per organization)
  *                      -> transaction -> authorize (+ token bookkeeping)
  *   internal      base -> service credential -> transaction -> authorize the service
@@ -65,10 +67,16 @@ export const publicProcedure = baseProcedure.use(async ({ ctx, meta, path, getRa
   return next();
 });
 
-/** Any authenticated caller: a session or an API token. */
-const callerProcedure = baseProcedure.use(async ({ ctx, next }) =>
-  next({ ctx: await authenticateCaller(ctx.em, ctx.request, ctx.response) }),
-);
+/**
+ * Any authenticated caller: a session or an API token, with the organization it would act on (and,
+ * for account procedures, all of the user's organizations with their tiers), in one round trip.
+ */
+const callerProcedure = (needs: { allOrganizations: boolean }) =>
+  baseProcedure.use(async ({ ctx, next }) =>
+    next({ ctx: await authenticateCaller(ctx.em, ctx.request, ctx.response, needs) }),
+  );
+const accountCaller = callerProcedure({ allOrganizations: true });
+const memberCaller = callerProcedure({ allOrganizations: false });
 
 /**
  * A signed-in person acting on their own account: sessions, their list of organizations. API
@@ -76,17 +84,19 @@ const callerProcedure = baseProcedure.use(async ({ ctx, next }) =>
  * (`app.user_id`), which lets row-level security show them their own memberships and nothing else
  * of any organization.
  */
-export const authedProcedure = callerProcedure.use(async ({ ctx, type, meta, next }) => {
+export const authedProcedure = accountCaller.use(async ({ ctx, type, meta, next }) => {
   const { caller } = ctx;
   requireSession(caller);
-  // Account procedures act on no organization: they are counted per user, at FREE rates.
+  // Account procedures act on no organization: they spend the named organization's budget, else
+  // the user's own at the best tier among their organizations.
   const rateClass = rateClassOf(type, meta);
   if (rateClass !== 'auth') {
+    const budget = accountBudget(caller.user.id, ctx.organizations ?? [], ctx.request.organization);
     await enforceRateLimit(ctx.rateLimits, ctx.response, {
       rateClass,
       counter: rateClass,
-      key: `user:${caller.user.id}`,
-      points: PER_MINUTE[rateClass],
+      key: budget.key,
+      points: PER_MINUTE[rateClass] * budget.multiplier,
     });
   }
   return runRequest(ctx.em, { scope: { userId: caller.user.id }, mode: meta?.transaction ?? 'request' }, (request) =>
@@ -102,11 +112,11 @@ export const authedProcedure = callerProcedure.use(async ({ ctx, type, meta, nex
  * `meta.permission` against the policy. Every procedure on tenant data is built from this, so no
  * handler can forget the scope, and a handler that tries to step outside it finds nothing.
  */
-export const orgProcedure = callerProcedure.use(async ({ ctx, meta, path, type, next }) => {
+export const orgProcedure = memberCaller.use(async ({ ctx, meta, path, type, next }) => {
   const permission = meta?.permission;
   if (!permission) throw new Error(`Procedure ${path} is an organization procedure without a permission`);
   const { caller } = ctx;
-  const { organization, membership } = await resolveOrganization(ctx.em, caller, ctx.request.organization);
+  const { organization, membership } = await resolveOrganization(ctx.em, ctx, ctx.request.organization);
 
   const rateClass = rateClassOf(type, meta);
   if (rateClass !== 'auth') {

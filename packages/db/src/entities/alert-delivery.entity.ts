@@ -36,6 +36,7 @@ export const AlertDelivery = defineEntity({
   },
   indexes: [
     { properties: ['channel', 'createdAt'] },
+    { properties: ['channel', 'id'] },
     {
       name: 'alert_delivery_due_index',
       expression:

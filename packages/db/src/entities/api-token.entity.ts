@@ -34,6 +34,7 @@ export const ApiToken = defineEntity({
     lastUsedAt: p.datetime().strictNullable(),
     revokedAt: p.datetime().strictNullable(),
   },
+  indexes: [{ properties: ['organization', 'id'] }, { properties: ['organization', 'createdBy', 'id'] }],
   ...organizationOwned,
   policies: [
     ...organizationOwned.policies,

@@ -39,7 +39,8 @@ export const Deployment = defineEntity({
   },
   indexes: [
     { properties: ['organization', 'queuedAt'] },
-    { properties: ['project', 'environment', 'queuedAt'] },
+    { properties: ['organization', 'id'] },
+    { properties: ['project', 'environment', 'queuedAt', 'id'] },
     { properties: ['status', 'queuedAt'] },
   ],
   uniques: [

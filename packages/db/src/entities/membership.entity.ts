@@ -22,7 +22,7 @@ export const Membership = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   uniques: [{ properties: ['organization', 'user'] }],
-  indexes: [{ properties: ['user'] }],
+  indexes: [{ properties: ['user'] }, { properties: ['organization', 'id'] }],
   ...organizationOwned,
   policies: [
     ...organizationOwned.policies,

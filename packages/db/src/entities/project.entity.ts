@@ -31,7 +31,10 @@ export const Project = defineEntity({
   },
   uniques: [{ properties: ['organization', 'slug'] }],
   // Backs the foreign key: deleting a connection looks up the projects that use it.
-  indexes: [{ name: 'project_aws_connection_id_index', properties: ['awsConnectionId'] }],
+  indexes: [
+    { name: 'project_aws_connection_id_index', properties: ['awsConnectionId'] },
+    { properties: ['organization', 'id'] },
+  ],
   ...organizationOwned,
 });
 

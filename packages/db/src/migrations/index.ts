@@ -12,6 +12,8 @@ import { Migration20261203084105_key_locks as m8 } from './Migration202612030841
 import { Migration20261203084753_sealed_channel_secrets as m9 } from './Migration20261203084753_sealed_channel_secrets.ts';
 import { Migration20261203090000_alert_claims as m10 } from './Migration20261203090000_alert_claims.ts';
 import { Migration20261203120000_retired_protected_names as m11 } from './Migration20261203120000_retired_protected_names.ts';
+import { Migration20261203173000_list_indexes as m12 } from './Migration20261203173000_list_indexes.ts';
+import { Migration20261203180000_request_caller as m13 } from './Migration20261203180000_request_caller.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -26,4 +28,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203084753_sealed_channel_secrets', class: m9 },
   { name: 'Migration20261203090000_alert_claims', class: m10 },
   { name: 'Migration20261203120000_retired_protected_names', class: m11 },
+  { name: 'Migration20261203173000_list_indexes', class: m12 },
+  { name: 'Migration20261203180000_request_caller', class: m13 },
 ];
