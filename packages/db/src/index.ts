@@ -1,3 +1,4 @@
+export { DataFolderInUseError, lockDataFolder } from './data-folder-lock.ts';
 export * from './embedded.ts';
 export * from './entities/index.ts';
 export { uuidv7 } from './ids.ts';
