@@ -1,4 +1,5 @@
 import { createAlertDispatcher, createMailer, createSecretBox, RateLimits } from '@strictops/api';
+import { DatabaseUnreachableError, DataFolderInUseError } from '@strictops/db';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfigOrExit } from './config.ts';
 import { openServerDatabase } from './database.ts';
@@ -13,7 +14,12 @@ const secrets = createSecretBox(
   }),
 );
 
-const database = await openServerDatabase(config, (message) => console.log(message));
+const database = await openServerDatabase(config, (message) => console.log(message)).catch((error: unknown) => {
+  // Expected reasons not to start are one line for the operator, not a stack trace.
+  if (!(error instanceof DataFolderInUseError || error instanceof DatabaseUnreachableError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
 // Without SMTP_URL the mailer writes each invitation to the server log (it only logs after start).
 let app: Awaited<ReturnType<typeof buildApp>>;
 const mailer = await createMailer({
@@ -22,7 +28,7 @@ const mailer = await createMailer({
   from: config.mailFrom,
   log: (message, fields) => app.log.info(fields, message),
 });
-const rateLimits = new RateLimits({ redisUrl: config.redisUrl });
+const rateLimits = new RateLimits({ redisUrl: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs });
 app = await buildApp({
   config,
   dependencies: {
@@ -57,8 +63,7 @@ async function shutdown(signal: string) {
   await database.close();
   process.exit(0);
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
 await app.listen({ port: config.port, host: config.host });
 alerts.start();

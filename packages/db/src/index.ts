@@ -6,3 +6,4 @@ export * from './maintenance.ts';
 export * from './orm.ts';
 export { resolveDataDir } from './paths.ts';
 export * from './tenant-filter.ts';
+export { DatabaseUnreachableError, waitForDatabase } from './wait-for-database.ts';

@@ -1,4 +1,4 @@
-import { AppError, validationIssues } from '@strictops/api';
+import { AppError, DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, validationIssues } from '@strictops/api';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +12,7 @@ const TRPC_CODE_BY_STATUS: Record<number, string> = {
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** The same body shape as the API's own errors, for what fails before a procedure runs. */
@@ -26,7 +27,8 @@ export function sendError(reply: FastifyReply, status: number, errorCode: string
 
 /**
  * Errors raised by Fastify itself (a malformed JSON body, an oversize one, a wrong content type):
- * the caller's fault, so a 4xx with a stable code. Anything else is logged and answered as a bare 500.
+ * the caller's fault, so a 4xx with a stable code. A database that does not answer is a 503 to
+ * retry. Anything else is logged and answered as a bare 500.
  */
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -36,9 +38,17 @@ export function registerErrorHandler(app: FastifyInstance) {
       const field = (error as { field?: unknown }).field;
       return sendError(reply, status, errorCode, error.message, typeof field === 'string' ? field : undefined);
     }
+    if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'INTERNAL', 'Internal server error');
   });
+}
+
+/** 503 SERVICE_UNAVAILABLE with Retry-After, for a route whose database did not answer. */
+export function sendDatabaseUnavailable(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  request.log.warn({ reason: (error as Error | undefined)?.message }, 'database unavailable');
+  reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+  return sendError(reply, 503, 'SERVICE_UNAVAILABLE', 'The database is not answering: try again in a few seconds');
 }
 
 /** The stable code, status and field of a failed call, from a procedure or a service; null if unexpected. */
@@ -65,6 +75,7 @@ export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, er
   const failure = failureOf(error);
   logUpstreamFailure(request.log, failure);
   if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message, failure.field);
+  if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
   request.log.error({ err: error }, 'request failed');
   return sendError(reply, 500, 'INTERNAL', 'Internal server error');
 }

@@ -31,11 +31,17 @@ export class RateLimits {
   #redis: Redis | undefined;
   #limiters = new Map<string, RateLimiterAbstract>();
 
-  constructor({ redisUrl }: { redisUrl?: string }) {
+  constructor({ redisUrl, commandTimeoutMs = 500 }: { redisUrl?: string; commandTimeoutMs?: number }) {
     this.store = redisUrl ? 'redis' : 'memory';
-    // No offline queue: while Redis is down a call fails at once and the insurance limiter answers.
+    // No offline queue: while Redis is down a call fails at once and the insurance limiter answers;
+    // a command timeout does the same for a Redis that is frozen or cut off.
     this.#redis = redisUrl
-      ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 })
+      ? new Redis(redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 1000,
+          commandTimeout: commandTimeoutMs,
+        })
       : undefined;
     this.#redis?.on('error', () => {
       // Reconnection is automatic; requests are served by the insurance limiter meanwhile.
