@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import type { ApiDependencies } from '@strictops/api';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.ts';
 import { auditExportPlugin } from './plugins/audit-export.ts';
 import { registerCredentialsInUrlGuard } from './plugins/credentials-in-url.ts';
@@ -10,9 +10,12 @@ import { registerErrorHandler } from './plugins/errors.ts';
 import { githubPlugin } from './plugins/github.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { registerJsonBodyParser } from './plugins/json-body.ts';
+import { registerMetrics } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerRequestLog } from './plugins/request-log.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
+import { procedureResolver } from './procedure-of.ts';
 
 /** Large enough for any request the API takes (a strictops.yml is at most 64 KiB), small enough to refuse abuse. */
 export const BODY_LIMIT = 256 * 1024;
@@ -20,16 +23,18 @@ export const BODY_LIMIT = 256 * 1024;
 export type AppOptions = {
   config: ServerConfig;
   dependencies: ApiDependencies;
-  /** Pino logger options, or false for none (tests). */
-  logger?: boolean | Record<string, unknown>;
+  /** A pino logger (see createLogger), or none (tests). */
+  logger?: FastifyBaseLogger;
 };
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** The HTTP host: routing, transport and cross-cutting concerns only. No business logic lives here. */
-export async function buildApp({ config, dependencies, logger = false }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, dependencies, logger }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger === true ? { level: config.logLevel } : logger,
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // One line per request instead of Fastify's two (see request-log.ts).
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT,
     // A caller's request id is kept (so logs line up across services) when it is a sane token.
     genReqId: (request) => {
@@ -51,6 +56,16 @@ export async function buildApp({ config, dependencies, logger = false }: AppOpti
     if (closing) reply.header('connection', 'close');
   });
 
+  const procedureOf = procedureResolver();
+  registerRequestLog(app, procedureOf);
+  if (config.metricsToken) {
+    registerMetrics(app, {
+      orm: dependencies.orm,
+      rateLimits: dependencies.rateLimits,
+      token: config.metricsToken,
+      procedureOf,
+    });
+  }
   registerErrorHandler(app);
   registerJsonBodyParser(app);
   await app.register(fastifyCookie);

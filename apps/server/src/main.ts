@@ -3,33 +3,38 @@ import { DatabaseUnreachableError, DataFolderInUseError } from '@strictops/db';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfigOrExit } from './config.ts';
 import { openServerDatabase } from './database.ts';
+import { createLogger } from './logger.ts';
 import { resolveSecretsKey } from './secrets-key.ts';
 
 const config = loadConfigOrExit();
+const { logger, flush: flushLog } = createLogger(config.logLevel);
+const log = (message: string) => logger.info(message);
+/** Reasons not to start that the operator can act on: one line on stderr, no stack trace. */
+const refuseToStart = (message: string): never => {
+  flushLog();
+  console.error(message);
+  process.exit(1);
+};
 const secrets = createSecretBox(
-  await resolveSecretsKey(config, (message) => console.log(message)).catch((error: unknown) => {
+  await resolveSecretsKey(config, log).catch((error: unknown) => {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(1);
+    return refuseToStart(error.message);
   }),
 );
 
-const database = await openServerDatabase(config, (message) => console.log(message)).catch((error: unknown) => {
-  // Expected reasons not to start are one line for the operator, not a stack trace.
+const database = await openServerDatabase(config, log).catch((error: unknown) => {
   if (!(error instanceof DataFolderInUseError || error instanceof DatabaseUnreachableError)) throw error;
-  console.error(error.message);
-  process.exit(1);
+  return refuseToStart(error.message);
 });
-// Without SMTP_URL the mailer writes each invitation to the server log (it only logs after start).
-let app: Awaited<ReturnType<typeof buildApp>>;
+// Without SMTP_URL the mailer writes each invitation to the server log.
 const mailer = await createMailer({
   smtpUrl: config.smtpUrl,
   publicUrl: config.publicUrl,
   from: config.mailFrom,
-  log: (message, fields) => app.log.info(fields, message),
+  log: (message, fields) => logger.info(fields, message),
 });
 const rateLimits = new RateLimits({ redisUrl: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs });
-app = await buildApp({
+const app = await buildApp({
   config,
   dependencies: {
     orm: database.orm,
@@ -40,7 +45,7 @@ app = await buildApp({
     aws: config.aws,
     github: config.github,
   },
-  logger: true,
+  logger,
 });
 if (!config.smtpUrl) app.log.warn('SMTP_URL is unset: emails are written to this log, not sent');
 // Sends the alerts that failed deployments write to the outbox (every server runs one; they share the work).
@@ -61,6 +66,7 @@ async function shutdown(signal: string) {
   await alerts.stop();
   await rateLimits.close();
   await database.close();
+  flushLog();
   process.exit(0);
 }
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));

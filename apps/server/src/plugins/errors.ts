@@ -2,6 +2,7 @@ import { AppError, DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, validati
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { noteForLog, requestLogNotes } from './request-log.ts';
 
 const TRPC_CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -39,14 +40,14 @@ export function registerErrorHandler(app: FastifyInstance) {
       return sendError(reply, status, errorCode, error.message, typeof field === 'string' ? field : undefined);
     }
     if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
-    request.log.error({ err: error }, 'request failed');
+    noteForLog(request, { err: error });
     return sendError(reply, 500, 'INTERNAL', 'Internal server error');
   });
 }
 
 /** 503 SERVICE_UNAVAILABLE with Retry-After, for a route whose database did not answer. */
 export function sendDatabaseUnavailable(request: FastifyRequest, reply: FastifyReply, error: unknown) {
-  request.log.warn({ reason: (error as Error | undefined)?.message }, 'database unavailable');
+  noteForLog(request, { event: 'database unavailable', reason: (error as Error | undefined)?.message });
   reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
   return sendError(reply, 503, 'SERVICE_UNAVAILABLE', 'The database is not answering: try again in a few seconds');
 }
@@ -73,10 +74,10 @@ export function failureOf(
  */
 export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const failure = failureOf(error);
-  logUpstreamFailure(request.log, failure);
+  logUpstreamFailure(requestLogNotes(request), failure);
   if (failure) return sendError(reply, failure.status, failure.errorCode, failure.message, failure.field);
   if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
-  request.log.error({ err: error }, 'request failed');
+  noteForLog(request, { err: error });
   return sendError(reply, 500, 'INTERNAL', 'Internal server error');
 }
 

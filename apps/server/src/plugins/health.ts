@@ -1,5 +1,6 @@
 import type { Orm } from '@strictops/db';
 import type { FastifyInstance } from 'fastify';
+import { noteForLog } from './request-log.ts';
 
 /** /readyz answers within this, whatever the database does: a probe that hangs tells nobody anything. */
 export const READINESS_DEADLINE_MS = 900;
@@ -28,7 +29,7 @@ export async function healthPlugin(app: FastifyInstance, { orm }: { orm: Orm }) 
       deadline,
     ]);
     clearTimeout(timer);
-    if (problem) request.log.warn({ reason: problem }, 'database not ready');
+    if (problem) noteForLog(request, { event: 'database not ready', reason: problem });
     return reply.code(problem ? 503 : 200).send({ status: problem ? 'unavailable' : 'ready', database: !problem });
   });
 }

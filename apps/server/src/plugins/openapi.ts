@@ -38,6 +38,6 @@ export async function openApiPlugin(
     // Copies of the schemas for the adapter to coerce, never the procedures' own (see rest-router.ts).
     router: restRouter(appRouter),
     maxBodySize: bodyLimit,
-    ...procedureHandlerOptions(app, dependencies, config),
+    ...procedureHandlerOptions(dependencies, config),
   } as never);
 }

@@ -18,7 +18,7 @@ export async function trpcPlugin(
       allowBatching: true,
       maxBatchSize: MAX_BATCH_SIZE,
       maxBodySize: bodyLimit,
-      ...procedureHandlerOptions(app, dependencies, config),
+      ...procedureHandlerOptions(dependencies, config),
     },
   });
 }

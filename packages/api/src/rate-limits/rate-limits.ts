@@ -30,6 +30,7 @@ export class RateLimits {
   readonly store: 'memory' | 'redis';
   #redis: Redis | undefined;
   #limiters = new Map<string, RateLimiterAbstract>();
+  #refusals = new Map<string, number>();
 
   constructor({ redisUrl, commandTimeoutMs = 500 }: { redisUrl?: string; commandTimeoutMs?: number }) {
     this.store = redisUrl ? 'redis' : 'memory';
@@ -76,9 +77,17 @@ export class RateLimits {
     try {
       return decision(await this.#limiter(name, points).consume(key), true);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return decision(rejection, false);
+      if (rejection instanceof RateLimiterRes) {
+        this.#refusals.set(name, (this.#refusals.get(name) ?? 0) + 1);
+        return decision(rejection, false);
+      }
       throw rejection;
     }
+  }
+
+  /** How many calls each counter has refused since start (for /metrics). */
+  refusals(): ReadonlyMap<string, number> {
+    return this.#refusals;
   }
 
   async close() {
