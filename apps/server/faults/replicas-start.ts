@@ -4,7 +4,7 @@
  *
  *   node apps/server/faults/replicas-start.ts
  */
-import pg from 'pg';
+import { openDatabase } from '@strictops/db';
 import { startPrivatePostgres } from '../test/private-services.ts';
 import { freePort, report, startServer, verdict, waitReady } from './lib.ts';
 
@@ -14,10 +14,9 @@ let upBoth = 0;
 try {
   for (let trial = 1; trial <= trials; trial++) {
     const name = `strictops_replicas_${trial}`;
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
+    const admin = await openDatabase({ url: server.url, poolSize: 1, role: 'owner' });
+    await admin.em.getConnection().execute(`create database ${name}`);
+    await admin.close();
     const url = new URL(server.url);
     url.pathname = `/${name}`;
     const replicas = [

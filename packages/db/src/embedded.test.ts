@@ -17,10 +17,11 @@ async function client() {
   return connection;
 }
 
+// A PGlite of its own (PGlite starts slowly on a busy machine).
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strictops-embedded-'));
   embedded = await startEmbeddedPostgres(join(dir, 'postgres'));
-});
+}, 180_000);
 afterAll(async () => {
   await Promise.all(clients.map((connection) => connection.end()));
   await embedded.stop();
