@@ -80,7 +80,7 @@ describe.skipIf(!canRunPrivatePostgres())('a PostgreSQL outage (private PostgreS
       const [response, ms] = await timed(me);
       expect(response.statusCode, response.body).toBe(503);
       expect(response.json().data.errorCode).toBe('SERVICE_UNAVAILABLE');
-      expect(response.headers['retry-after']).toBe('5');
+      expect(response.headers['retry-after']).toBe('2');
       expect(ms).toBeLessThan(3000);
       const [ready, readyMs] = await timed(() => app.inject({ method: 'GET', url: '/readyz' }));
       expect(ready.statusCode).toBe(503);
