@@ -61,6 +61,8 @@ export const alertChannelsRouter = router({
   test: orgProcedure
     .meta({
       permission: 'alertChannels.manage',
+      // The send runs outside any transaction (see testAlertChannel).
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/alert-channels/{id}/test',
@@ -71,7 +73,7 @@ export const alertChannelsRouter = router({
     .input(AlertChannelRef)
     .output(TestResultDto)
     .mutation(({ ctx, input }) =>
-      channels.testAlertChannel(ctx.em, {
+      channels.testAlertChannel(ctx.transaction, {
         audit: ctx.audit,
         id: input.id,
         mailer: ctx.mailer ?? fallbackMailer(),

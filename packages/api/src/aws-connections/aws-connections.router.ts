@@ -33,6 +33,8 @@ export const awsConnectionsRouter = router({
   verify: orgProcedure
     .meta({
       permission: 'integrations.manage',
+      // STS is asked outside any transaction (see verifyAwsConnection).
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/aws-connections/{id}/verify',
@@ -43,7 +45,7 @@ export const awsConnectionsRouter = router({
     .input(VerifyAwsConnectionInput)
     .output(AwsConnectionDto)
     .mutation(({ ctx, input }) =>
-      connections.verifyAwsConnection(ctx.em, { audit: ctx.audit, aws: ctx.aws, ...input }),
+      connections.verifyAwsConnection(ctx.transaction, { audit: ctx.audit, aws: ctx.aws, ...input }),
     ),
 
   list: orgProcedure

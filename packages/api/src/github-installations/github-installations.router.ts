@@ -34,6 +34,8 @@ export const githubInstallationsRouter = router({
   completeInstall: orgProcedure
     .meta({
       permission: 'integrations.manage',
+      // GitHub is asked outside any transaction (see the service).
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/github-installations/complete',
@@ -45,7 +47,7 @@ export const githubInstallationsRouter = router({
     .input(CompleteInstallInput)
     .output(GithubInstallationDto)
     .mutation(({ ctx, input }) =>
-      installations.completeInstall(ctx.em, {
+      installations.completeInstall(ctx.transaction, {
         audit: ctx.audit,
         github: ctx.github,
         userId: ctx.caller.user.id,
@@ -72,6 +74,8 @@ export const githubInstallationsRouter = router({
   repositories: orgProcedure
     .meta({
       permission: 'organization.read',
+      // GitHub is asked outside any transaction (see the service).
+      transaction: 'manual',
       openapi: {
         method: 'GET',
         path: '/github-installations/{id}/repositories',
@@ -81,11 +85,13 @@ export const githubInstallationsRouter = router({
     })
     .input(RepositoriesInput)
     .output(RepositoryPageDto)
-    .query(({ ctx, input }) => installations.listRepositories(ctx.em, { github: ctx.github, ...input })),
+    .query(({ ctx, input }) => installations.listRepositories(ctx.transaction, { github: ctx.github, ...input })),
 
   disconnect: orgProcedure
     .meta({
       permission: 'integrations.manage',
+      // GitHub is asked outside any transaction (see the service).
+      transaction: 'manual',
       openapi: {
         method: 'DELETE',
         path: '/github-installations/{id}',
@@ -96,6 +102,6 @@ export const githubInstallationsRouter = router({
     .input(GithubInstallationRef)
     .output(Ok)
     .mutation(({ ctx, input }) =>
-      installations.disconnectInstallation(ctx.em, { audit: ctx.audit, github: ctx.github, id: input.id }),
+      installations.disconnectInstallation(ctx.transaction, { audit: ctx.audit, github: ctx.github, id: input.id }),
     ),
 });

@@ -19,12 +19,14 @@ export const invitationsRouter = router({
   create: orgProcedure
     .meta({
       permission: 'members.manage',
+      // The email is sent outside any transaction (see createInvitation).
+      transaction: 'manual',
       openapi: { method: 'POST', path: '/invitations', tags, summary: 'Invite someone by email, with a role' },
     })
     .input(CreateInvitationInput)
     .output(InvitationDto)
     .mutation(({ ctx, input }) =>
-      invitations.createInvitation(ctx.em, {
+      invitations.createInvitation(ctx.transaction, {
         audit: ctx.audit,
         ...input,
         delivery: { mailer: ctx.mailer ?? fallbackMailer(), inviterName: ctx.caller.user.name },
@@ -52,6 +54,7 @@ export const invitationsRouter = router({
   resend: orgProcedure
     .meta({
       permission: 'members.manage',
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/invitations/{id}/resend',
@@ -62,7 +65,7 @@ export const invitationsRouter = router({
     .input(InvitationIdInput)
     .output(InvitationDto)
     .mutation(({ ctx, input }) =>
-      invitations.resendInvitation(ctx.em, {
+      invitations.resendInvitation(ctx.transaction, {
         audit: ctx.audit,
         id: input.id,
         delivery: { mailer: ctx.mailer ?? fallbackMailer(), inviterName: ctx.caller.user.name },
