@@ -16,6 +16,7 @@ import {
   signUp,
   sleep,
   startServer,
+  tally,
   verdict,
   verifyAccounts,
   waitReady,
@@ -64,6 +65,7 @@ try {
   report('load', {
     requestsBeforeSignal: inFlight.length,
     unansweredOfThose: unanswered.length,
+    outcomesOfThose: tally(inFlight).byStatus,
     '5xxOfThose': failed.length,
     requestsAfterSignal: after.length,
     exitCode: code,

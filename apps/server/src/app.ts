@@ -29,6 +29,13 @@ export type AppOptions = {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Shutdown has begun: answer what arrives, but with `connection: close`, and be unready. */
+    startDraining(): void;
+  }
+}
+
 /** The HTTP host: routing, transport and cross-cutting concerns only. No business logic lives here. */
 export async function buildApp({ config, dependencies, logger }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -45,15 +52,18 @@ export async function buildApp({ config, dependencies, logger }: AppOptions): Pr
     trustProxy: config.trustProxy,
   });
   await registerSecurityHeaders(app, { production: config.env === 'production' });
-  // Once close() has begun, every answer ends its connection, so keep-alive clients cannot hold a
-  // graceful shutdown open after their in-flight request is done.
-  let closing = false;
+  // Once shutdown has begun (draining, then close()), every answer ends its connection, so
+  // keep-alive clients move on to another replica instead of sending more here, and /readyz says 503.
+  const lifecycle = { closing: false };
+  app.decorate('startDraining', () => {
+    lifecycle.closing = true;
+  });
   app.addHook('preClose', async () => {
-    closing = true;
+    lifecycle.closing = true;
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (closing) reply.header('connection', 'close');
+    if (lifecycle.closing) reply.header('connection', 'close');
   });
 
   const procedureOf = procedureResolver();
@@ -71,7 +81,7 @@ export async function buildApp({ config, dependencies, logger }: AppOptions): Pr
   await app.register(fastifyCookie);
   registerCredentialsInUrlGuard(app);
   registerCrossSiteGuard(app, { allowedOrigins: [config.publicUrl] });
-  await app.register(healthPlugin, { orm: dependencies.orm });
+  await app.register(healthPlugin, { orm: dependencies.orm, lifecycle });
   await app.register(trpcPlugin, { dependencies, config, bodyLimit: BODY_LIMIT });
   await app.register(auditExportPlugin, { dependencies, config });
   await app.register(githubPlugin, { dependencies, config });

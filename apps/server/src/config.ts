@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   DATABASE_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   REDIS_COMMAND_TIMEOUT_MS: milliseconds(500),
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   STRICTOPS_SERVICE_TOKENS: z
     .string()
     .trim()
@@ -130,6 +131,8 @@ export type ServerConfig = {
   redisCommandTimeoutMs: number;
   /** Bearer token that /metrics requires; unset: /metrics is not served. */
   metricsToken: string | undefined;
+  /** On SIGTERM, how long requests already on their way are still read before the server stops accepting. */
+  shutdownDrainMs: number;
   dataDir: string | undefined;
   /** The origin browsers use to reach this server; cookie-authenticated mutations must come from it. */
   publicUrl: string;
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     redisUrl: e.REDIS_URL,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,

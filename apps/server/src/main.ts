@@ -61,7 +61,12 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-  // close() stops accepting connections and resolves once in-flight requests have been answered.
+  // First a drain: requests already sent (on keep-alive connections, or waiting to be accepted)
+  // are still read and answered, each with `connection: close`, and /readyz says 503, so clients
+  // and the load balancer move on. Then close() stops accepting connections and resolves once the
+  // requests in flight have been answered.
+  app.startDraining();
+  await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
   await app.close();
   await alerts.stop();
   await rateLimits.close();
