@@ -31,7 +31,8 @@ try {
     const server = startServer(env, { port: await freePort() });
     await waitReady(server);
     const load = signUpLoad(server.url, { workers: 8, label: `kill9-r${round}` });
-    await sleep(2000 + Math.random() * 2000);
+    // Long enough for writes to be acknowledged even on a busy machine; killed at a random moment.
+    await sleep(6000 + Math.random() * 4000);
     server.child.kill('SIGKILL');
     await server.exited;
     await load.stop();
