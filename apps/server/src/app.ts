@@ -3,6 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { ApiDependencies } from '@strictops/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.ts';
+import { connectionTracker } from './drain.ts';
 import { auditExportPlugin } from './plugins/audit-export.ts';
 import { registerCredentialsInUrlGuard } from './plugins/credentials-in-url.ts';
 import { registerCrossSiteGuard } from './plugins/cross-site.ts';
@@ -31,8 +32,11 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Shutdown has begun: answer what arrives, but with `connection: close`, and be unready. */
-    startDraining(): void;
+    /**
+     * Shutdown has begun: answer what arrives, each with `connection: close`, be unready, and
+     * resolve once every connection has ended (quiet ones are ended), or after `maxMs`.
+     */
+    drain(options: { maxMs: number }): Promise<void>;
   }
 }
 
@@ -55,9 +59,13 @@ export async function buildApp({ config, dependencies, logger }: AppOptions): Pr
   // Once shutdown has begun (draining, then close()), every answer ends its connection, so
   // keep-alive clients move on to another replica instead of sending more here, and /readyz says 503.
   const lifecycle = { closing: false };
-  app.decorate('startDraining', () => {
+  const connections = connectionTracker(app.server);
+  app.decorate('drain', async ({ maxMs }: { maxMs: number }) => {
     lifecycle.closing = true;
+    await connections.drain({ maxMs, quietMs: 500 });
   });
+  app.addHook('onRequest', async (request) => connections.began(request.raw.socket));
+  app.addHook('onResponse', async (request) => connections.ended(request.raw.socket));
   app.addHook('preClose', async () => {
     lifecycle.closing = true;
   });

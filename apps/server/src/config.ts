@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   DATABASE_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   REDIS_COMMAND_TIMEOUT_MS: milliseconds(500),
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
-  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   STRICTOPS_SERVICE_TOKENS: z
     .string()
     .trim()
@@ -131,7 +131,7 @@ export type ServerConfig = {
   redisCommandTimeoutMs: number;
   /** Bearer token that /metrics requires; unset: /metrics is not served. */
   metricsToken: string | undefined;
-  /** On SIGTERM, how long requests already on their way are still read before the server stops accepting. */
+  /** On SIGTERM, the longest the server waits for its connections to end before it stops accepting. */
   shutdownDrainMs: number;
   dataDir: string | undefined;
   /** The origin browsers use to reach this server; cookie-authenticated mutations must come from it. */

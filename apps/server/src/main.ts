@@ -61,12 +61,11 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-  // First a drain: requests already sent (on keep-alive connections, or waiting to be accepted)
-  // are still read and answered, each with `connection: close`, and /readyz says 503, so clients
-  // and the load balancer move on. Then close() stops accepting connections and resolves once the
-  // requests in flight have been answered.
-  app.startDraining();
-  await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+  // First a drain: requests already sent (on keep-alive connections, or waiting to be read) are
+  // still read and answered, each with `connection: close`, quiet connections are ended, and
+  // /readyz says 503, so clients and the load balancer move on. Then close() stops accepting
+  // connections and resolves once any request still in flight has been answered.
+  await app.drain({ maxMs: config.shutdownDrainMs });
   await app.close();
   await alerts.stop();
   await rateLimits.close();

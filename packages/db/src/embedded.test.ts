@@ -21,7 +21,7 @@ async function client() {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strictops-embedded-'));
   embedded = await startEmbeddedPostgres(join(dir, 'postgres'));
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   await Promise.all(clients.map((connection) => connection.end()));
   await embedded.stop();
