@@ -159,7 +159,7 @@ describe.skipIf(!canRunPrivatePostgres())('a PostgreSQL outage (private PostgreS
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
-  });
+  }, 180_000);
 
   it('still down after DATABASE_WAIT_SECONDS: exit 1 with one line saying so', async () => {
     await pg.stop();
@@ -187,7 +187,7 @@ describe.skipIf(!canRunPrivatePostgres())('a PostgreSQL outage (private PostgreS
     } finally {
       await pg.start();
     }
-  });
+  }, 120_000);
 });
 
 describe.skipIf(!canRunPrivateRedis())('a frozen Redis (private Redis)', () => {

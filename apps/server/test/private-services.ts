@@ -66,8 +66,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   };
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
+  // Both idempotent: a test that failed half-way may have left it either way.
+  const running = () => existsSync(join(data, 'postmaster.pid'));
   const start = async () => {
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
+    if (!running()) run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
     await waitForPort(port, true);
   };
   await start();
@@ -84,7 +86,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     async stop() {
-      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      if (running()) run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
       await waitForPort(port, false);
     },
     freeze() {
