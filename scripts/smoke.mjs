@@ -62,9 +62,10 @@ if (second.status !== 1 || !/in use by another StrictOps process \(PID \d+\)/.te
 process.kill(server.pid, 'SIGTERM');
 const [code, signal] = await new Promise((resolve) => server.on('exit', (c, s) => resolve([c, s])));
 if (code !== 0) fail(`npm start ended with ${code ?? signal} after SIGTERM`);
-const deadline2 = Date.now() + 10_000;
+// The server drains first (at most SHUTDOWN_DRAIN_MS, 10 s), answering what still arrives.
+const deadline2 = Date.now() + 20_000;
 while (await fetch(`${base}/healthz`).then(() => true, () => false)) {
-  if (Date.now() > deadline2) fail('the server still answers 10 s after SIGTERM');
+  if (Date.now() > deadline2) fail('the server still answers 20 s after SIGTERM');
   await new Promise((r) => setTimeout(r, 100));
 }
 const left = spawnSync('pgrep', ['-g', String(server.pid)], { encoding: 'utf8' }).stdout.trim();
