@@ -13,8 +13,8 @@ import { healthPlugin } from './plugins/health.ts';
 import { registerJsonBodyParser } from './plugins/json-body.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
-import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { registerRequestLog } from './plugins/request-log.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { trpcPlugin } from './plugins/trpc.ts';
 import { procedureResolver } from './procedure-of.ts';
 
