@@ -10,6 +10,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -112,9 +113,11 @@ ensureInstalled(env);
 if (command === 'start') {
   run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], { env });
   // The server applies pending migrations itself before it listens.
+  // The server gets every stop signal this process gets (a process manager signals `npm start`,
+  // not its child), and this process ends with the server's exit code, after the server.
   const server = spawn('node', ['apps/server/src/main.ts'], { cwd: root, env, stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
-  server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => server.kill(signal));
+  server.on('exit', (code, signal) => process.exit(code ?? 128 + (osConstants.signals[signal] ?? 0)));
 } else if (command === 'test') {
   // --continue: one failing check does not hide the results of the others.
   run('pnpm', ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', ...rest], { env });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Smoke test of the README's first command: `npm start` on a fresh data folder serves the API on the
 // embedded database; sign-up, then /auth/me with the returned token, shows the new organization.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,15 +46,31 @@ if (me.activeOrganization?.role !== 'strictops_admin') fail(`/auth/me answered $
 const docs = await fetch(`${base}/docs/`);
 if (docs.status !== 200) fail(`/docs answered ${docs.status}`);
 
-// SIGTERM to the whole process group, as a process manager stopping `npm start` would: npm itself
-// ends by the signal, the server underneath shuts down cleanly and must let go of its port.
-process.kill(-server.pid, 'SIGTERM');
+// A second server on the same data folder must refuse to start, naming the folder and the holder.
+const second = spawnSync('node', ['scripts/bootstrap.mjs', 'exec', 'node', 'apps/server/src/main.ts'], {
+  cwd: root,
+  env: { ...env, PORT: '0' },
+  encoding: 'utf8',
+  timeout: 60_000,
+});
+if (second.status !== 1 || !/in use by another StrictOps process \(PID \d+\)/.test(second.stderr)) {
+  fail(`a second server on the same data folder answered ${second.status}: ${second.stderr}`);
+}
+
+// SIGTERM to `npm start` alone, as a process manager stopping it would: npm passes it on, the
+// bootstrap passes it on, the server shuts down cleanly, lets go of its port, and nothing is left.
+process.kill(server.pid, 'SIGTERM');
 const [code, signal] = await new Promise((resolve) => server.on('exit', (c, s) => resolve([c, s])));
-if (code !== 0 && signal !== 'SIGTERM') fail(`npm start ended with ${code ?? signal} after SIGTERM`);
-const deadline2 = Date.now() + 10_000;
+if (code !== 0) fail(`npm start ended with ${code ?? signal} after SIGTERM`);
+// The server drains first (at most SHUTDOWN_DRAIN_MS, 10 s), answering what still arrives.
+const deadline2 = Date.now() + 20_000;
 while (await fetch(`${base}/healthz`).then(() => true, () => false)) {
-  if (Date.now() > deadline2) fail('the server still answers 10 s after SIGTERM');
+  if (Date.now() > deadline2) fail('the server still answers 20 s after SIGTERM');
   await new Promise((r) => setTimeout(r, 100));
 }
+const left = spawnSync('pgrep', ['-g', String(server.pid)], { encoding: 'utf8' }).stdout.trim();
+if (left) fail(`processes left after SIGTERM to npm start: ${left.split('\n').join(', ')}`);
 rmSync(dataDir, { recursive: true, force: true });
-console.log(`smoke: npm start served ${me.activeOrganization.name} on the embedded database, and stopped cleanly`);
+console.log(
+  `smoke: npm start served ${me.activeOrganization.name} on the embedded database, refused a second server on its data folder, and stopped on SIGTERM`,
+);

@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import type { GithubAppSettings } from '@strictops/api';
+import type { DatabaseTimeouts } from '@strictops/db';
 import { z } from 'zod';
 import { parseServiceTokens, type ServiceCredential } from './service-credentials.ts';
 
@@ -12,6 +13,8 @@ const optionalUrl = (protocols: string[]) =>
       message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     })
     .optional();
+
+const milliseconds = (fallback: number) => z.coerce.number().int().min(1).max(600_000).default(fallback);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -27,6 +30,14 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().trim().min(3).max(320).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(3000),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+  DATABASE_LOCK_TIMEOUT_MS: milliseconds(3000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(15_000),
+  DATABASE_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  REDIS_COMMAND_TIMEOUT_MS: milliseconds(500),
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   STRICTOPS_SERVICE_TOKENS: z
     .string()
     .trim()
@@ -112,9 +123,19 @@ export type ServerConfig = {
   /** Who runs migrations, when DATABASE_URL logs in as the application role itself. */
   databaseOwnerUrl: string | undefined;
   databasePoolSize: number;
+  /** Bounds on every wait for PostgreSQL (see DatabaseTimeouts). */
+  databaseTimeouts: DatabaseTimeouts;
+  /** How long the server waits at start for its database to answer before it gives up. */
+  databaseWaitSeconds: number;
   redisUrl: string | undefined;
   /** False (`RATE_LIMITS=off`): no request is counted or refused; for benchmarks and local development only. */
   rateLimits: boolean;
+  /** A Redis command unanswered after this long is counted by the in-memory limiter instead. */
+  redisCommandTimeoutMs: number;
+  /** Bearer token that /metrics requires; unset: /metrics is not served. */
+  metricsToken: string | undefined;
+  /** On SIGTERM, the longest the server waits for its connections to end before it stops accepting. */
+  shutdownDrainMs: number;
   dataDir: string | undefined;
   /** The origin browsers use to reach this server; cookie-authenticated mutations must come from it. */
   publicUrl: string;
@@ -181,8 +202,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseUrl: e.DATABASE_URL,
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseTimeouts: {
+      connectMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      lockMs: e.DATABASE_LOCK_TIMEOUT_MS,
+      idleInTransactionMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+    databaseWaitSeconds: e.DATABASE_WAIT_SECONDS,
     redisUrl: e.REDIS_URL,
     rateLimits: e.RATE_LIMITS === 'on',
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     dataDir: e.STRICTOPS_DATA_DIR,
     publicUrl,
     logLevel: e.LOG_LEVEL,

@@ -1,26 +1,45 @@
-import { migrateDatabaseAt, type Orm, openDatabase, resolveDataDir, startEmbeddedPostgres } from '@strictops/db';
+import {
+  migrateDatabaseAt,
+  type Orm,
+  openDatabase,
+  resolveDataDir,
+  startEmbeddedPostgres,
+  waitForDatabase,
+} from '@strictops/db';
 import type { ServerConfig } from './config.ts';
 
 export type ServerDatabase = { orm: Orm; embedded: boolean; close(): Promise<void> };
 
 /**
- * Connects to DATABASE_URL, or starts the embedded PostgreSQL in the data folder when it is unset,
- * and applies pending migrations before anything is served. Migrations run as the owner
- * (DATABASE_OWNER_URL, else the same URL); requests run as the application role, which
- * row-level security binds.
+ * Connects to DATABASE_URL (waiting for it to answer, for at most DATABASE_WAIT_SECONDS), or starts
+ * the embedded PostgreSQL in the data folder when it is unset (refused if another process holds
+ * the folder), and applies pending migrations before anything is served. Migrations run as the
+ * owner (DATABASE_OWNER_URL, else the same URL) under an advisory lock, so replicas take turns;
+ * requests run as the application role, which row-level security binds, with every wait bounded.
  */
 export async function openServerDatabase(
-  config: Pick<ServerConfig, 'databaseUrl' | 'databaseOwnerUrl' | 'dataDir' | 'databasePoolSize'>,
+  config: Pick<
+    ServerConfig,
+    'databaseUrl' | 'databaseOwnerUrl' | 'dataDir' | 'databasePoolSize' | 'databaseTimeouts' | 'databaseWaitSeconds'
+  >,
   log: (message: string) => void = () => {},
 ): Promise<ServerDatabase> {
   const dataDir = resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir });
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(dataDir);
   if (embedded) log(`DATABASE_URL is unset: using the embedded PostgreSQL in ${dataDir}`);
   const url = config.databaseUrl ?? (embedded?.url as string);
+  const ownerUrl = config.databaseOwnerUrl ?? url;
 
-  const applied = await migrateDatabaseAt(config.databaseOwnerUrl ?? url);
+  if (!embedded) {
+    await waitForDatabase(ownerUrl, {
+      maxWaitMs: config.databaseWaitSeconds * 1000,
+      connectTimeoutMs: config.databaseTimeouts.connectMs,
+      log,
+    });
+  }
+  const applied = await migrateDatabaseAt(ownerUrl, { log });
   if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
-  const orm = await openDatabase({ url, poolSize: config.databasePoolSize });
+  const orm = await openDatabase({ url, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts });
   // Fail at start, not at the first request, if the application role cannot connect.
   await orm.em.getConnection().execute('select 1');
   return {

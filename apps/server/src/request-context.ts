@@ -2,6 +2,7 @@ import { type ApiDependencies, type Context, createContext, SESSION_COOKIE } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from './config.ts';
 import { failureOf, logUpstreamFailure } from './plugins/errors.ts';
+import { noteForLog, requestLogNotes } from './plugins/request-log.ts';
 
 const ORGANIZATION_HEADER = 'x-strictops-organization';
 
@@ -59,19 +60,24 @@ export function contextFromRequest(
 }
 
 /** The context factory and error log shared by the tRPC and the REST handlers. */
-export function procedureHandlerOptions(
-  app: { log: { error(fields: object, message: string): void; warn(fields: object, message: string): void } },
-  dependencies: ApiDependencies,
-  config: Pick<ServerConfig, 'secureCookies'>,
-) {
+export function procedureHandlerOptions(dependencies: ApiDependencies, config: Pick<ServerConfig, 'secureCookies'>) {
   return {
     createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }) =>
       contextFromRequest(dependencies, config, req, res),
-    onError: ({ error, path }: { error: { code: string; cause?: unknown }; path?: string }) => {
+    // Written into the request's one log line (see request-log.ts).
+    onError: ({
+      error,
+      path,
+      req,
+    }: {
+      error: { code: string; cause?: unknown };
+      path?: string;
+      req: FastifyRequest;
+    }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR')
-        app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+        noteForLog(req, { err: error.cause ?? error, event: 'procedure failed' });
       // GitHub, AWS or the mail relay failed or refused us (a rotated secret looks like this).
-      else logUpstreamFailure(app.log, failureOf(error), path);
+      else logUpstreamFailure(requestLogNotes(req), failureOf(error), path);
     },
   };
 }

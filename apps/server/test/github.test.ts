@@ -10,6 +10,7 @@ import {
 } from '@strictops/api/testing/github';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -138,7 +139,7 @@ describe('GET /integrations/github/setup', () => {
   });
 
   it('answers GitHub failing as a 502 with the reason, and logs it for the operator', async () => {
-    const logged: { msg?: string; errorCode?: string }[] = [];
+    const logged: { event?: string; errorCode?: string }[] = [];
     const stream = { write: (line: string) => logged.push(JSON.parse(line)) };
     const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: ORIGIN, ...GITHUB_ENV });
     const app = await buildApp({
@@ -149,7 +150,7 @@ describe('GET /integrations/github/setup', () => {
         secrets: createSecretBox(Buffer.alloc(32, 7)),
         github: config.github,
       },
-      logger: { level: 'warn', stream },
+      logger: pino({ level: 'warn' }, stream),
     });
     try {
       const admin = await signUp(app, 'setup-upstream');
@@ -171,7 +172,7 @@ describe('GET /integrations/github/setup', () => {
       expect(response.statusCode).toBe(502);
       expect(response.json().data.errorCode).toBe('GITHUB_UNAVAILABLE');
       expect(logged).toContainEqual(
-        expect.objectContaining({ msg: 'upstream failed', errorCode: 'GITHUB_UNAVAILABLE' }),
+        expect.objectContaining({ event: 'upstream failed', errorCode: 'GITHUB_UNAVAILABLE' }),
       );
     } finally {
       github.resetHandlers();

@@ -2,11 +2,17 @@ import { ConnectionException, DeadlockException, LockWaitTimeoutException } from
 
 type CodedError = { code?: unknown; message?: unknown; cause?: unknown };
 
-/** The error and the causes it wraps (a driver error inside MikroORM's, inside ours), nearest first. */
+/**
+ * The error and the causes it wraps (a driver error inside MikroORM's, inside ours), nearest first;
+ * an AggregateError's errors too (node reports a refused connection to every address of a host so).
+ */
 function* causeChain(error: unknown, depth = 6): Generator<CodedError> {
   let current: unknown = error;
   for (let i = 0; i < depth && current && typeof current === 'object'; i++) {
     yield current as CodedError;
+    if (current instanceof AggregateError) {
+      for (const inner of current.errors) yield* causeChain(inner, depth - i - 1);
+    }
     current = (current as CodedError).cause;
   }
 }
@@ -27,6 +33,7 @@ export function isLockConflict(error: unknown): boolean {
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EPIPE',
   'EHOSTUNREACH',
@@ -34,11 +41,16 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
-// PostgreSQL refusing work it cannot do now: shutting down, starting up, out of connections.
-const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+// PostgreSQL refusing work it cannot do now: shutting down, starting up, out of connections; or a
+// statement cancelled by statement_timeout (57014): the database is too slow to answer now.
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 // What the pg driver and its pool say when a connection dies or cannot be had in time.
+// "Query read timeout" is the client giving up on a server that stays silent (frozen, cut off).
 const DRIVER_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Connection terminated due to connection timeout|Client has encountered a connection error|Query read timeout/i;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout/i;
+
+/** How long a client should wait before retrying when the database could not be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * The database could not be reached or answered in time: nothing the caller did, and nothing a

@@ -2,7 +2,7 @@ export { type AlertDispatcher, createAlertDispatcher } from './alert-channels/di
 export { createSecretBox, newSecretsKey, type SecretBox } from './alert-channels/secret-box.ts';
 export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retention.service.ts';
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
-export { isDatabaseUnavailable, isLockConflict } from './database-errors.ts';
+export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } from './database-errors.ts';
 export type { ApiDependencies, AwsSettings, ServiceCredential } from './dependencies.ts';
 export { DOMAIN_SCHEMAS } from './domain-schemas.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';

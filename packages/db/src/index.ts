@@ -1,3 +1,4 @@
+export { DataFolderInUseError, lockDataFolder } from './data-folder-lock.ts';
 export * from './embedded.ts';
 export * from './entities/index.ts';
 export { uuidv7 } from './ids.ts';
@@ -5,3 +6,4 @@ export * from './maintenance.ts';
 export * from './orm.ts';
 export { resolveDataDir } from './paths.ts';
 export * from './tenant-filter.ts';
+export { DatabaseUnreachableError, waitForDatabase } from './wait-for-database.ts';

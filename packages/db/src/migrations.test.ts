@@ -34,6 +34,7 @@ async function emptyDatabase() {
   return { url: url.toString(), drop: () => admin(`drop database if exists "${name}" with (force)`) };
 }
 
+// Each replays the migrations from nothing on a database of its own: minutes on PGlite on a busy machine.
 describe('migrations', () => {
   // Guards the rule that a migration adding a tenant table adds its isolation policy with it.
   it('leave every tenant table with forced RLS and its policy after each single migration', async () => {
@@ -57,7 +58,7 @@ describe('migrations', () => {
       await orm.close();
       await database.drop();
     }
-  });
+  }, 180_000);
 
   it('carries data the earlier AWS rules allowed over the stricter ones', async () => {
     const database = await emptyDatabase();
@@ -112,5 +113,5 @@ describe('migrations', () => {
       await orm.close();
       await database.drop();
     }
-  });
+  }, 180_000);
 });

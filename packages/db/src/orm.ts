@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { entities } from './entities/index.ts';
 import { FusedBeginClient } from './fused-begin.ts';
 import { migrationsList } from './migrations/index.ts';
@@ -19,6 +20,26 @@ export type DatabaseOptions = {
    * maintenance only.
    */
   role?: 'app' | 'owner';
+  /** Bounds on every wait for the database; unset: wait as long as it takes (tests, maintenance). */
+  timeouts?: DatabaseTimeouts;
+};
+
+/**
+ * How long anything waits for PostgreSQL, so a database that is down, frozen or cut off costs a
+ * request seconds, never a hang.
+ */
+export type DatabaseTimeouts = {
+  /** Opening a connection, and waiting for a free one in the pool (`connectionTimeoutMillis`). */
+  connectMs: number;
+  /**
+   * A statement's longest run (`statement_timeout`, enforced by the server). The client gives up on
+   * a server that stays silent (frozen, or cut off) a second after that, and drops the connection.
+   */
+  statementMs: number;
+  /** A lock wait's longest (`lock_timeout`): past it the request is a retryable conflict. */
+  lockMs: number;
+  /** An open transaction left idle this long is ended by the server (`idle_in_transaction_session_timeout`). */
+  idleInTransactionMs: number;
 };
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -26,7 +47,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.
 // The driver hands onCreateConnection a Kysely connection; this is the one method used here.
 type KyselyConnection = { executeQuery(query: { sql: string; parameters: readonly unknown[] }): Promise<unknown> };
 
-export function createOrmConfig({ url, poolSize = 10, debug = false, role = 'app' }: DatabaseOptions) {
+export function createOrmConfig({ url, poolSize = 10, debug = false, role = 'app', timeouts }: DatabaseOptions) {
   return defineConfig({
     clientUrl: url,
     // Production can connect as the application role directly; where the URL names a more powerful
@@ -40,8 +61,11 @@ export function createOrmConfig({ url, poolSize = 10, debug = false, role = 'app
     entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
-    // `begin` travels with the transaction's first statement: one round trip fewer per request.
-    driverOptions: { Client: FusedBeginClient },
+    driverOptions: {
+      ...(timeouts ? boundedPoolOptions(timeouts) : {}),
+      // `begin` travels with the transaction's first statement: one round trip fewer per request.
+      Client: FusedBeginClient,
+    },
     debug,
     // The tenant filter is applied to each table's own organization_id, never through its
     // relations: a tenant row's parents are in its organization by construction (inserts set the
@@ -67,6 +91,44 @@ export function createOrmConfig({ url, poolSize = 10, debug = false, role = 'app
 }
 
 export type Orm = MikroORM;
+
+// The node-postgres client and pool as far as the bounds below need them.
+type PgClient = { query(...args: unknown[]): unknown; connection: { stream: { destroy(): void } } };
+type PgPool = { on(event: 'connect', listener: (client: PgClient) => void): void };
+
+/** node-postgres options for `timeouts` (MikroORM passes driverOptions to its pool). */
+function boundedPoolOptions(timeouts: DatabaseTimeouts) {
+  return {
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    lock_timeout: timeouts.lockMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    query_timeout: timeouts.statementMs + 1000,
+    // A peer that vanished without a word (a partition) is noticed by TCP, not only by the next query.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    onPoolCreated: (pool: PgPool) => pool.on('connect', dropConnectionOnReadTimeout),
+  };
+}
+
+/**
+ * node-postgres gives up waiting for a silent server (`query_timeout`) but keeps the connection,
+ * whose next query (the transaction's rollback, the next request's) would wait out the same silence.
+ * Such a connection is closed instead: the pool discards it and later requests fail fast or get a
+ * fresh connection.
+ */
+function dropConnectionOnReadTimeout(client: PgClient) {
+  const query = client.query.bind(client);
+  client.query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if ((error as Error | undefined)?.message === 'Query read timeout') client.connection.stream.destroy();
+      });
+    }
+    return result;
+  };
+}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   return MikroORM.init(createOrmConfig(options));
@@ -96,18 +158,43 @@ export async function ensureApplicationRole(orm: Orm): Promise<void> {
   );
 }
 
-/** Applies every pending migration, each in its own transaction, all or nothing. */
-export async function migrateDatabase(orm: Orm): Promise<string[]> {
-  if ((await orm.migrator.getPending()).length) await ensureApplicationRole(orm);
-  const applied = await orm.migrator.up();
-  return applied.map((migration) => migration.name);
+/**
+ * Applies every pending migration, each in its own transaction, all or nothing, under a
+ * PostgreSQL advisory lock: replicas starting together take turns, and the ones that find the
+ * work done start at once. The lock belongs to a connection of its own, so a migrator killed
+ * half-way releases it with its connection.
+ */
+export async function migrateDatabase(
+  orm: Orm,
+  { log = () => {} }: { log?: (message: string) => void } = {},
+): Promise<string[]> {
+  const lock = new pg.Client({ connectionString: orm.config.get('clientUrl') });
+  await lock.connect();
+  try {
+    const taken = await lock.query('select pg_try_advisory_lock($1) as taken', [MIGRATIONS_LOCK]);
+    if (!taken.rows[0]?.taken) {
+      log('another process is migrating this database: waiting for it to finish');
+      await lock.query('select pg_advisory_lock($1)', [MIGRATIONS_LOCK]);
+    }
+    if ((await orm.migrator.getPending()).length) await ensureApplicationRole(orm);
+    const applied = await orm.migrator.up();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lock.end();
+  }
 }
 
+/** The advisory lock key of migrations (any fixed bigint; this one spells "strictop"). */
+export const MIGRATIONS_LOCK = '8319400208625856368';
+
 /** Connects as the owner, applies pending migrations, disconnects. */
-export async function migrateDatabaseAt(url: string): Promise<string[]> {
+export async function migrateDatabaseAt(
+  url: string,
+  options: { log?: (message: string) => void } = {},
+): Promise<string[]> {
   const orm = await openDatabase({ url, poolSize: 1, role: 'owner' });
   try {
-    return await migrateDatabase(orm);
+    return await migrateDatabase(orm, options);
   } finally {
     await orm.close();
   }

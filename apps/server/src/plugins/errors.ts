@@ -1,13 +1,16 @@
 import {
   AppError,
+  DATABASE_RETRY_AFTER_SECONDS,
   type ErrorCode,
   httpStatusOf,
+  isDatabaseUnavailable,
   trpcCodeOf,
   type ValidationIssue,
   validationIssues,
 } from '@strictops/api';
 import { TRPCError } from '@trpc/server';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { noteForLog, requestLogNotes } from './request-log.ts';
 
 type Failure = {
   errorCode: ErrorCode;
@@ -50,8 +53,8 @@ const FASTIFY_REFUSALS: Partial<Record<number, ErrorCode>> = {
 
 /**
  * Errors raised by Fastify itself (a malformed JSON body, an oversize one, a wrong content type) and
- * paths nothing answers: the caller's fault, so a 4xx with a stable code. Anything else is logged
- * and answered as a bare 500.
+ * paths nothing answers: the caller's fault, so a 4xx with a stable code. A database that does not
+ * answer is a 503 to retry. Anything else is logged and answered as a bare 500.
  */
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -64,7 +67,8 @@ export function registerErrorHandler(app: FastifyInstance) {
         field: typeof field === 'string' ? field : undefined,
       });
     }
-    request.log.error({ err: error }, 'request failed');
+    if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
+    noteForLog(request, { err: error });
     return sendError(reply, { errorCode: 'INTERNAL', message: 'Internal server error' });
   });
   app.setNotFoundHandler((request, reply) =>
@@ -73,6 +77,16 @@ export function registerErrorHandler(app: FastifyInstance) {
       message: `Nothing answers ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
+}
+
+/** 503 SERVICE_UNAVAILABLE with Retry-After, for a route whose database did not answer. */
+export function sendDatabaseUnavailable(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  noteForLog(request, { event: 'database unavailable', reason: (error as Error | undefined)?.message });
+  return sendError(reply, {
+    errorCode: 'SERVICE_UNAVAILABLE',
+    message: 'The database is not answering: try again in a few seconds',
+    details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+  });
 }
 
 /** The stable code and status of a failed call, from a procedure or a service; null if unexpected. */
@@ -106,9 +120,10 @@ export function failureOf(error: unknown): (Failure & { status: number }) | null
  */
 export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const failure = failureOf(error);
-  logUpstreamFailure(request.log, failure);
+  logUpstreamFailure(requestLogNotes(request), failure);
   if (failure) return sendError(reply, failure);
-  request.log.error({ err: error }, 'request failed');
+  if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
+  noteForLog(request, { err: error });
   return sendError(reply, { errorCode: 'INTERNAL', message: 'Internal server error' });
 }
 

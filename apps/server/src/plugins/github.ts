@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config.ts';
 import { contextFromRequest } from '../request-context.ts';
 import { failureOf, logUpstreamFailure, sendCallFailure } from './errors.ts';
+import { noteForLog, requestLogNotes } from './request-log.ts';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -75,8 +76,8 @@ export async function githubPlugin(
       return finish(reply, { status: 'connected', installation: installation.id, account: installation.accountLogin });
     } catch (error) {
       if (config.appUrl) {
-        if (!failureOf(error)) request.log.error({ err: error }, 'GitHub setup failed');
-        logUpstreamFailure(request.log, failureOf(error));
+        if (!failureOf(error)) noteForLog(request, { err: error, event: 'GitHub setup failed' });
+        logUpstreamFailure(requestLogNotes(request), failureOf(error));
         return finish(reply, { status: 'error', error: failureOf(error)?.errorCode ?? 'INTERNAL' });
       }
       return sendCallFailure(request, reply, error);

@@ -29,6 +29,6 @@ export async function openApiPlugin(
     // Copies of the schemas for the adapter to coerce, never the procedures' own (see rest-router.ts).
     router: restRouter(appRouter),
     maxBodySize: bodyLimit,
-    ...procedureHandlerOptions(app, dependencies, config),
+    ...procedureHandlerOptions(dependencies, config),
   } as never);
 }

@@ -33,7 +33,7 @@ export async function trpcPlugin(
       // tRPC sends the errors it raises before any procedure runs (a batch over the cap, a malformed
       // request) without a content type, which clients then cannot tell from a proxy's page.
       responseMeta: () => ({ headers: { 'content-type': 'application/json' } }),
-      ...procedureHandlerOptions(app, dependencies, config),
+      ...procedureHandlerOptions(dependencies, config),
     },
   });
 }

@@ -83,6 +83,8 @@ export const alertChannelsRouter = router({
     .meta({
       errors: ['ALERT_CHANNEL_NOT_FOUND', 'ALERT_TEST_BUSY'],
       permission: 'alertChannels.manage',
+      // The send runs outside any transaction (see testAlertChannel).
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/alert-channels/{id}/test',
@@ -93,7 +95,7 @@ export const alertChannelsRouter = router({
     .input(AlertChannelRef)
     .output(TestResultDto)
     .mutation(({ ctx, input }) =>
-      channels.testAlertChannel(ctx.em, {
+      channels.testAlertChannel(ctx.transaction, {
         audit: ctx.audit,
         id: input.id,
         mailer: ctx.mailer ?? fallbackMailer(),

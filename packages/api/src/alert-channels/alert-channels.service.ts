@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
 import type { Mailer } from '../invitations/mailer.ts';
 import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
+import type { RunInTransaction } from '../trpc/transaction.ts';
 import { parseChannelTarget } from './channel-targets.ts';
 import {
   type AlertEvent,
@@ -167,10 +168,10 @@ export function recordAttempt(delivery: AlertDelivery, result: DeliveryResult, a
 }
 
 /**
- * A test send waits on an endpoint the organization chose while its request holds a database
- * connection, so a deliberately slow endpoint could otherwise tie up the pool for everyone. This
- * many run at once, per organization and per server process (the pool is per process too); more
- * are refused at once with `ALERT_TEST_BUSY`.
+ * A test send waits on an endpoint the organization chose. It holds no database connection while
+ * it waits, but a deliberately slow endpoint could still tie up this process's sockets and its
+ * requests' time for everyone: this many run at once, per organization and per server process;
+ * more are refused at once with `ALERT_TEST_BUSY`.
  */
 export const TEST_SENDS_AT_ONCE = { perOrganization: 2, perProcess: 4 };
 const testSendsInFlight = { total: 0, byOrganization: new Map<string, number>() };
@@ -197,38 +198,53 @@ async function inTestSendSlot<T>(organizationId: string, send: () => Promise<T>)
 /**
  * Sends a test alert now, through the same code as real ones, and reports the outcome: a status
  * code or a reason, never what the remote answered in its body. The try joins the delivery log.
+ *
+ * The send runs with no transaction open (a slow endpoint holds no database connection): the
+ * channel is read in a short transaction, and the try recorded in another, which finds the channel
+ * again (deleted meanwhile: ALERT_CHANNEL_NOT_FOUND, and nothing is recorded).
  */
 export async function testAlertChannel(
-  em: EntityManager,
+  transaction: RunInTransaction,
   { audit, id, mailer, secrets }: { audit: AuditScope; id: string; mailer: Mailer; secrets: SecretBox },
 ) {
-  const channel = await loadChannel(em, id, { withSecret: true });
+  const channel = await transaction(async (em) => {
+    const found = await loadChannel(em, id, { withSecret: true });
+    return { id: found.id, name: found.name, address: channelAddress(found, secrets) };
+  });
   const now = new Date();
-  const delivery = em.create(AlertDelivery, {
-    organization: audit.organizationId,
-    channel,
-    event: 'alert.test' satisfies AlertEvent,
-    payload: { channel: { id: channel.id, name: channel.name } },
-    status: 'pending',
-    attemptCount: 1,
-    attempts: [],
-  });
-  const alert = describeAlert(delivery.id, delivery.event, delivery.payload, now);
+  const deliveryId = uuidv7();
+  const event = 'alert.test' satisfies AlertEvent;
+  const payload = { channel: { id: channel.id, name: channel.name } };
   const started = performance.now();
-  const address = channelAddress(channel, secrets);
+  const { address } = channel;
   const result: DeliveryResult = address
-    ? await inTestSendSlot(audit.organizationId, () => deliverAlert(address, alert, mailer))
+    ? await inTestSendSlot(audit.organizationId, () =>
+        deliverAlert(address, describeAlert(deliveryId, event, payload, now), mailer),
+      )
     : { ok: false, status: null, error: UNREADABLE_SECRET };
-  recordAttempt(delivery, result, now, performance.now() - started);
-  delivery.status = result.ok ? 'delivered' : 'failed';
-  delivery.deliveredAt = result.ok ? new Date() : null;
-  await em.flush();
-  await recordAuditEvent(em, audit, {
-    action: 'alert_channel.tested',
-    target: { type: 'alert_channel', id: channel.id, display: channel.name },
-    changes: { result: { after: result.ok ? 'delivered' : (result.error ?? 'failed') } },
+  const durationMs = performance.now() - started;
+  return transaction(async (em) => {
+    const found = await loadChannel(em, id);
+    const delivery = em.create(AlertDelivery, {
+      id: deliveryId,
+      organization: audit.organizationId,
+      channel: found,
+      event,
+      payload,
+      status: result.ok ? 'delivered' : 'failed',
+      attemptCount: 1,
+      attempts: [],
+      deliveredAt: result.ok ? new Date() : null,
+    });
+    recordAttempt(delivery, result, now, durationMs);
+    await em.flush();
+    await recordAuditEvent(em, audit, {
+      action: 'alert_channel.tested',
+      target: { type: 'alert_channel', id: found.id, display: found.name },
+      changes: { result: { after: result.ok ? 'delivered' : (result.error ?? 'failed') } },
+    });
+    return { ok: result.ok, statusCode: result.status, error: result.error };
   });
-  return { ok: result.ok, statusCode: result.status, error: result.error };
 }
 
 /** The channel's delivery log, newest first. */

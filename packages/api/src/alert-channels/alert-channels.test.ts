@@ -289,7 +289,8 @@ describe('test alerts', () => {
       const slow = Array.from({ length: TEST_SENDS_AT_ONCE.perOrganization }, () =>
         call.alertChannels.test({ id: channel.id }),
       );
-      await vi.waitFor(() => expect(arrived).toBe(TEST_SENDS_AT_ONCE.perOrganization));
+      // Each send reads its channel first: give a busy machine time to get them all to the endpoint.
+      await vi.waitFor(() => expect(arrived).toBe(TEST_SENDS_AT_ONCE.perOrganization), { timeout: 10_000 });
       const headers = new Map<string, string>();
       const busy = api.call({ token: admin.token, organization: admin.organization.id, headers });
       await expectError(busy.alertChannels.test({ id: channel.id }), 'ALERT_TEST_BUSY');
@@ -303,7 +304,7 @@ describe('test alerts', () => {
         }),
       );
       const room = others.slice(0, -1).map((o) => o.call.alertChannels.test({ id: o.id }));
-      await vi.waitFor(() => expect(arrived).toBe(TEST_SENDS_AT_ONCE.perProcess));
+      await vi.waitFor(() => expect(arrived).toBe(TEST_SENDS_AT_ONCE.perProcess), { timeout: 10_000 });
       const last = others.at(-1) as (typeof others)[number];
       await expectError(last.call.alertChannels.test({ id: last.id }), 'ALERT_TEST_BUSY');
 

@@ -50,6 +50,8 @@ export const awsConnectionsRouter = router({
         'CONNECTION_IN_USE',
       ],
       permission: 'integrations.manage',
+      // STS is asked outside any transaction (see verifyAwsConnection).
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/aws-connections/{id}/verify',
@@ -60,7 +62,7 @@ export const awsConnectionsRouter = router({
     .input(VerifyAwsConnectionInput)
     .output(AwsConnectionDto)
     .mutation(({ ctx, input }) =>
-      connections.verifyAwsConnection(ctx.em, { audit: ctx.audit, aws: ctx.aws, ...input }),
+      connections.verifyAwsConnection(ctx.transaction, { audit: ctx.audit, aws: ctx.aws, ...input }),
     ),
 
   /**

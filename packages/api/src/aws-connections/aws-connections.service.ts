@@ -8,6 +8,7 @@ import type { AwsSettings } from '../dependencies.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
+import type { RunInTransaction } from '../trpc/transaction.ts';
 
 export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 
@@ -171,9 +172,13 @@ const FAILURES = {
  * without it (a role that trusts anyone knowing its ARN lets other StrictOps customers use it: the
  * confused deputy). Records verified or the reason it failed; a failure claims no role. A
  * connection projects deploy through keeps its role: another role needs another connection.
+ *
+ * STS is asked with no transaction open (it may take seconds): what the call needs is read in a
+ * short transaction first, and the answer is recorded in another that locks the row and checks
+ * again what the first one read.
  */
 export async function verifyAwsConnection(
-  em: EntityManager,
+  transaction: RunInTransaction,
   { audit, aws, id, roleArn }: { audit: AuditScope; aws?: AwsSettings; id: string; roleArn: string },
 ) {
   const settings = requireAws(aws);
@@ -182,44 +187,59 @@ export async function verifyAwsConnection(
     throw new AppError('VALIDATION_FAILED', 'Not an IAM role ARN (arn:aws:iam::<account>:role/<name>)', {
       field: 'roleArn',
     });
-  const connection = await loadConnection(em, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  if (connection.roleArn && connection.roleArn !== roleArn) {
-    const users = await projectsUsing(em, id);
-    if (users.length) throw inUse(users, 'roleArn');
-  }
+  const externalId = await transaction(async (em) => {
+    const connection = await loadConnection(em, id);
+    await refuseRoleChangeInUse(em, connection, roleArn);
+    return connection.externalId;
+  });
+  const failure = await checkRole(settings, roleArn, externalId);
+  return transaction(async (em) => {
+    const connection = await loadConnection(em, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    await refuseRoleChangeInUse(em, connection, roleArn);
+    connection.roleArn = roleArn;
+    connection.accountId = accountId;
+    connection.status = failure ? 'failed' : 'verified';
+    connection.failureReason = failure ? FAILURES[failure] : null;
+    connection.verifiedAt = failure ? null : new Date();
+    await flushOrDuplicate(
+      em,
+      (cause) =>
+        new AppError('ROLE_ALREADY_CONNECTED', 'This role is connected to another organization already', {
+          field: 'roleArn',
+          cause,
+        }),
+    );
+    await recordAuditEvent(em, audit, {
+      action: failure ? 'aws_connection.verification_failed' : 'aws_connection.verified',
+      target: { type: 'aws_connection', id, display: connection.name },
+      changes: { roleArn: { after: roleArn }, status: { after: connection.status } },
+    });
+    return view(connection);
+  });
+}
+
+/** A connection projects deploy through keeps its role. */
+async function refuseRoleChangeInUse(em: EntityManager, connection: AwsConnection, roleArn: string) {
+  if (!connection.roleArn || connection.roleArn === roleArn) return;
+  const users = await projectsUsing(em, connection.id);
+  if (users.length) throw inUse(users, 'roleArn');
+}
+
+/** What is wrong with the role, or null when it is assumable with the external ID and only with it. */
+async function checkRole(settings: AwsSettings, roleArn: string, externalId: string) {
   const sts = new STSClient({
     region: settings.region,
     credentials: settings.credentials,
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 },
   });
-  let failure: keyof typeof FAILURES | null = null;
   try {
-    const answer = await assume(sts, roleArn, connection.externalId);
-    if (answer !== 'assumed') failure = answer;
-    else if ((await assume(sts, roleArn, undefined)) === 'assumed') failure = 'unsafe';
+    const answer = await assume(sts, roleArn, externalId);
+    if (answer !== 'assumed') return answer;
+    return (await assume(sts, roleArn, undefined)) === 'assumed' ? 'unsafe' : null;
   } finally {
     sts.destroy();
   }
-  connection.roleArn = roleArn;
-  connection.accountId = accountId;
-  connection.status = failure ? 'failed' : 'verified';
-  connection.failureReason = failure ? FAILURES[failure] : null;
-  connection.verifiedAt = failure ? null : new Date();
-  await flushOrDuplicate(
-    em,
-    (cause) =>
-      new AppError('ROLE_ALREADY_CONNECTED', 'This role is connected to another organization already', {
-        field: 'roleArn',
-        cause,
-      }),
-  );
-  await recordAuditEvent(em, audit, {
-    action: failure ? 'aws_connection.verification_failed' : 'aws_connection.verified',
-    target: { type: 'aws_connection', id, display: connection.name },
-    changes: { roleArn: { after: roleArn }, status: { after: connection.status } },
-  });
-  return view(connection);
 }
 
 const projectsUsing = (em: EntityManager, id: string) =>

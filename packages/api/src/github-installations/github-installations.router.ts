@@ -55,6 +55,8 @@ export const githubInstallationsRouter = router({
         'LIMIT_REACHED',
       ],
       permission: 'integrations.manage',
+      // GitHub is asked outside any transaction (see the service).
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/github-installations/complete',
@@ -66,7 +68,7 @@ export const githubInstallationsRouter = router({
     .input(CompleteInstallInput)
     .output(GithubInstallationDto)
     .mutation(({ ctx, input }) =>
-      installations.completeInstall(ctx.em, {
+      installations.completeInstall(ctx.transaction, {
         audit: ctx.audit,
         github: ctx.github,
         userId: ctx.caller.user.id,
@@ -106,6 +108,8 @@ export const githubInstallationsRouter = router({
         'GITHUB_UNAVAILABLE',
       ],
       permission: 'organization.read',
+      // GitHub is asked outside any transaction (see the service).
+      transaction: 'manual',
       openapi: {
         method: 'GET',
         path: '/github-installations/{id}/repositories',
@@ -115,7 +119,7 @@ export const githubInstallationsRouter = router({
     })
     .input(RepositoriesInput)
     .output(RepositoryPageDto)
-    .query(({ ctx, input }) => installations.listRepositories(ctx.em, { github: ctx.github, ...input })),
+    .query(({ ctx, input }) => installations.listRepositories(ctx.transaction, { github: ctx.github, ...input })),
 
   /**
    * Unlinks an installation and uninstalls the App from the GitHub account; if GitHub fails, nothing
@@ -125,6 +129,8 @@ export const githubInstallationsRouter = router({
     .meta({
       errors: ['GITHUB_NOT_CONFIGURED', 'GITHUB_INSTALLATION_NOT_FOUND', 'GITHUB_UNAVAILABLE'],
       permission: 'integrations.manage',
+      // GitHub is asked outside any transaction (see the service).
+      transaction: 'manual',
       openapi: {
         method: 'DELETE',
         path: '/github-installations/{id}',
@@ -135,6 +141,6 @@ export const githubInstallationsRouter = router({
     .input(GithubInstallationRef)
     .output(Ok)
     .mutation(({ ctx, input }) =>
-      installations.disconnectInstallation(ctx.em, { audit: ctx.audit, github: ctx.github, id: input.id }),
+      installations.disconnectInstallation(ctx.transaction, { audit: ctx.audit, github: ctx.github, id: input.id }),
     ),
 });

@@ -4,6 +4,7 @@ import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
+import type { RunInTransaction } from '../trpc/transaction.ts';
 import {
   deleteInstallation,
   fetchInstallation,
@@ -73,7 +74,7 @@ export async function beginInstall(
  * here, unless another organization linked it first. Linking it again updates it.
  */
 export async function completeInstall(
-  em: EntityManager,
+  transaction: RunInTransaction,
   input: {
     audit: AuditScope;
     github?: GithubAppSettings;
@@ -103,6 +104,15 @@ export async function completeInstall(
       { field: 'installationId' },
     );
   }
+  // GitHub has answered; only now is a transaction opened, to record it.
+  return transaction((em) => linkInstallation(em, { audit, installationId, info }));
+}
+
+/** Links the installation GitHub described to the organization, or updates it if it is linked already. */
+async function linkInstallation(
+  em: EntityManager,
+  { audit, installationId, info }: { audit: AuditScope; installationId: number; info: GithubInstallationInfo },
+) {
   const existing = await em.findOne(GithubInstallation, { installationId });
   if (existing) {
     applyInstallationInfo(existing, info);
@@ -155,16 +165,23 @@ export async function listInstallations(em: EntityManager) {
 
 /** A page of the repositories the installation can see, asked of GitHub with an installation token. */
 export async function listRepositories(
-  em: EntityManager,
+  transaction: RunInTransaction,
   { github, id, cursor, limit }: { github?: GithubAppSettings; id: string; cursor?: string; limit: number },
 ) {
   const settings = requireGithub(github);
-  const installation = await loadInstallation(em, id);
-  if (installation.status === 'suspended') {
-    throw new AppError('INSTALLATION_SUSPENDED', 'This installation is suspended on GitHub: unsuspend it there first');
-  }
+  const installationId = await transaction(async (em) => {
+    const installation = await loadInstallation(em, id);
+    if (installation.status === 'suspended') {
+      throw new AppError(
+        'INSTALLATION_SUSPENDED',
+        'This installation is suspended on GitHub: unsuspend it there first',
+      );
+    }
+    return installation.installationId;
+  });
   const page = cursor ? Number(cursor) : 1;
-  const data = await fetchRepositories(settings, installation.installationId, { page, perPage: limit });
+  // Asked of GitHub with no transaction open.
+  const data = await fetchRepositories(settings, installationId, { page, perPage: limit });
   return {
     items: data.repositories.map((r) => ({
       id: r.id,
@@ -181,20 +198,27 @@ export async function listRepositories(
 
 /**
  * Unlinks the installation and uninstalls the App from the GitHub account, so that StrictOps keeps
- * no access it no longer uses. If GitHub cannot be reached, nothing changes here either.
+ * no access it no longer uses. If GitHub cannot be reached, nothing changes here either. GitHub is
+ * asked with no transaction open; the unlink is written afterwards, in a short transaction that
+ * finds the installation again (already gone: nothing left to do).
  */
 export async function disconnectInstallation(
-  em: EntityManager,
+  transaction: RunInTransaction,
   { audit, github, id }: { audit: AuditScope; github?: GithubAppSettings; id: string },
 ) {
   const settings = requireGithub(github);
-  const installation = await loadInstallation(em, id);
-  await deleteInstallation(settings, installation.installationId);
-  em.remove(installation);
-  await em.flush();
-  await recordAuditEvent(em, audit, {
-    action: 'github_installation.disconnected',
-    target: { type: 'github_installation', id, display: installation.accountLogin },
+  const installationId = await transaction(async (em) => (await loadInstallation(em, id)).installationId);
+  await deleteInstallation(settings, installationId);
+  return transaction(async (em) => {
+    const installation = await em.findOne(GithubInstallation, { id, installationId });
+    if (installation) {
+      em.remove(installation);
+      await em.flush();
+      await recordAuditEvent(em, audit, {
+        action: 'github_installation.disconnected',
+        target: { type: 'github_installation', id, display: installation.accountLogin },
+      });
+    }
+    return { ok: true as const };
   });
-  return { ok: true as const };
 }

@@ -24,12 +24,14 @@ export const invitationsRouter = router({
     .meta({
       errors: ['ALREADY_MEMBER', 'INVITATION_PENDING', 'LIMIT_REACHED', 'MAIL_DELIVERY_FAILED'],
       permission: 'members.manage',
+      // The email is sent outside any transaction (see createInvitation).
+      transaction: 'manual',
       openapi: { method: 'POST', path: '/invitations', tags, summary: 'Invite someone by email, with a role' },
     })
     .input(CreateInvitationInput)
     .output(InvitationDto)
     .mutation(({ ctx, input }) =>
-      invitations.createInvitation(ctx.em, {
+      invitations.createInvitation(ctx.transaction, {
         audit: ctx.audit,
         ...input,
         delivery: { mailer: ctx.mailer ?? fallbackMailer(), inviterName: ctx.caller.user.name },
@@ -75,6 +77,7 @@ export const invitationsRouter = router({
         'MAIL_DELIVERY_FAILED',
       ],
       permission: 'members.manage',
+      transaction: 'manual',
       openapi: {
         method: 'POST',
         path: '/invitations/{id}/resend',
@@ -85,7 +88,7 @@ export const invitationsRouter = router({
     .input(InvitationIdInput)
     .output(InvitationDto)
     .mutation(({ ctx, input }) =>
-      invitations.resendInvitation(ctx.em, {
+      invitations.resendInvitation(ctx.transaction, {
         audit: ctx.audit,
         id: input.id,
         delivery: { mailer: ctx.mailer ?? fallbackMailer(), inviterName: ctx.caller.user.name },

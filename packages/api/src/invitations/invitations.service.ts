@@ -12,6 +12,7 @@ import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } fro
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
+import type { RunInTransaction } from '../trpc/transaction.ts';
 import {
   assertSameEmail,
   assertUsable,
@@ -47,40 +48,65 @@ const isPendingCollision = (error: unknown) =>
 
 type Delivery = { mailer: Mailer; inviterName: string };
 
-async function deliver(invitation: Invitation, token: string, { mailer, inviterName }: Delivery) {
-  const organization = invitation.organization as Organization;
+/** What the email says: everything but the link's token is known before the invitation is written. */
+type Invite = { email: string; organizationName: string; role: Role; expiresAt: Date };
+
+/**
+ * Sends the invitation email. Runs with no transaction open (a relay may take seconds): the
+ * invitation is written after the email has gone, so a failed send leaves nothing pending that
+ * nobody received.
+ */
+async function deliver(invite: Invite, token: string, { mailer, inviterName }: Delivery) {
   try {
     await mailer.sendInvitation({
-      to: invitation.email,
-      organizationName: organization.name,
+      to: invite.email,
+      organizationName: invite.organizationName,
       inviterName,
-      role: invitation.role,
+      role: invite.role,
       token,
-      expiresAt: invitation.expiresAt,
+      expiresAt: invite.expiresAt,
     });
   } catch (error) {
-    // The invitation is rolled back with the request: nothing is pending that nobody received.
     throw new AppError('MAIL_DELIVERY_FAILED', 'The invitation email could not be sent; try again', { cause: error });
   }
 }
 
+/** Refuses an invitation the organization cannot take now; expires stale pending ones first. */
+async function assertInvitable(em: EntityManager, { audit, email }: { audit: AuditScope; email: string }) {
+  if ((await em.count(Membership, { user: { email } })) > 0) {
+    throw new AppError('ALREADY_MEMBER', `${email} is already a member of this organization`, { field: 'email' });
+  }
+  // A stale pending invitation is marked expired, which frees its email for a new one.
+  await em.nativeUpdate(
+    Invitation,
+    { email, status: 'pending', expiresAt: { $lte: new Date() } },
+    { status: 'expired' },
+  );
+  if ((await em.count(Invitation, { email, status: 'pending' })) > 0) throw pendingExists(email);
+  // Members count pending invitations too (SPEC §5), so the limit is checked with stale ones expired.
+  await assertEntitled(em, { organizationId: audit.organizationId, limit: 'members' });
+}
+
+/**
+ * Invites `email`: checks that the organization can take the invitation, sends the email, then
+ * writes the invitation in a short transaction that checks again (a membership, another pending
+ * invitation or the limit may have arrived while the email was sent: then the link sent leads
+ * nowhere, and the caller gets that error).
+ */
 export async function createInvitation(
-  em: EntityManager,
+  transaction: RunInTransaction,
   { audit, email, role, delivery }: { audit: AuditScope; email: string; role: Role; delivery: Delivery },
 ) {
-  return em.transactional(async (tx) => {
-    if ((await tx.count(Membership, { user: { email } })) > 0) {
-      throw new AppError('ALREADY_MEMBER', `${email} is already a member of this organization`, { field: 'email' });
-    }
-    const now = new Date();
-    // A stale pending invitation is marked expired, which frees its email for a new one.
-    await tx.nativeUpdate(Invitation, { email, status: 'pending', expiresAt: { $lte: now } }, { status: 'expired' });
-    if ((await tx.count(Invitation, { email, status: 'pending' })) > 0) throw pendingExists(email);
-    // Members count pending invitations too (SPEC §5), so the limit is checked with stale ones expired.
-    await assertEntitled(tx, { organizationId: audit.organizationId, limit: 'members' });
-
+  const organizationName = await transaction(async (em) => {
+    await assertInvitable(em, { audit, email });
+    return (await em.findOneOrFail(Organization, { id: audit.organizationId })).name;
+  });
+  const token = newInvitationToken();
+  const expiresAt = new Date(Date.now() + INVITATION_LIFETIME_MS);
+  await deliver({ email, organizationName, role, expiresAt }, token, delivery);
+  return transaction(async (tx) => {
+    await assertInvitable(tx, { audit, email });
     const organization = await tx.findOneOrFail(Organization, { id: audit.organizationId });
-    const token = newInvitationToken();
     const invitation = tx.create(Invitation, {
       organization,
       email,
@@ -88,7 +114,7 @@ export async function createInvitation(
       tokenHash: hashInvitationToken(token),
       // The caller's own id, from their session: never an id a caller sent.
       invitedBy: audit.actor.type === 'user' ? audit.actor.id : null,
-      expiresAt: new Date(now.getTime() + INVITATION_LIFETIME_MS),
+      expiresAt,
     });
     try {
       await tx.flush();
@@ -101,7 +127,6 @@ export async function createInvitation(
       target: { type: 'invitation', id: invitation.id, display: email },
       changes: { email: { after: email }, role: { after: role } },
     });
-    await deliver(invitation, token, delivery);
     await tx.populate(invitation, ['invitedBy']);
     return toInvitationView(invitation);
   });
@@ -194,18 +219,31 @@ export async function revokeInvitation(em: EntityManager, { audit, id }: { audit
   });
 }
 
-/** A new token (the old link stops working) and seven more days. Accepted and revoked ones stay closed. */
+/**
+ * A new token (the old link stops working) and seven more days. Accepted and revoked ones stay
+ * closed. The email is sent first, with no transaction open; the new token is written afterwards
+ * in a short transaction that checks the invitation again (accepted or revoked meanwhile: the new
+ * link leads nowhere, and the caller gets that error).
+ */
 export async function resendInvitation(
-  em: EntityManager,
+  transaction: RunInTransaction,
   { audit, id, delivery }: { audit: AuditScope; id: string; delivery: Delivery },
 ) {
-  return em.transactional(async (tx) => {
+  const invite = await transaction(async (em) => {
+    const invitation = await loadInvitation(em, id);
+    assertResendable(invitation);
+    const organization = await em.findOneOrFail(Organization, { id: audit.organizationId });
+    return { email: invitation.email, role: invitation.role, organizationName: organization.name };
+  });
+  const token = newInvitationToken();
+  const expiresAt = new Date(Date.now() + INVITATION_LIFETIME_MS);
+  await deliver({ ...invite, expiresAt }, token, delivery);
+  return transaction(async (tx) => {
     const invitation = await loadInvitation(tx, id);
-    if (invitation.status === 'accepted' || invitation.status === 'revoked') assertUsable(invitation);
-    const token = newInvitationToken();
+    assertResendable(invitation);
     invitation.tokenHash = hashInvitationToken(token);
     invitation.status = 'pending';
-    invitation.expiresAt = new Date(Date.now() + INVITATION_LIFETIME_MS);
+    invitation.expiresAt = expiresAt;
     try {
       await tx.flush();
     } catch (error) {
@@ -216,10 +254,13 @@ export async function resendInvitation(
       action: 'invitation.resent',
       target: { type: 'invitation', id: invitation.id, display: invitation.email },
     });
-    await deliver(invitation, token, delivery);
     return toInvitationView(invitation);
   });
 }
+
+const assertResendable = (invitation: Invitation) => {
+  if (invitation.status === 'accepted' || invitation.status === 'revoked') assertUsable(invitation);
+};
 
 /** What the accept page shows. Unusable tokens get their own errors. */
 export async function lookupInvitation(em: EntityManager, token: string) {

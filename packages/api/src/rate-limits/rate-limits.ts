@@ -30,12 +30,19 @@ export class RateLimits {
   readonly store: 'memory' | 'redis';
   #redis: Redis | undefined;
   #limiters = new Map<string, RateLimiterAbstract>();
+  #refusals = new Map<string, number>();
 
-  constructor({ redisUrl }: { redisUrl?: string }) {
+  constructor({ redisUrl, commandTimeoutMs = 500 }: { redisUrl?: string; commandTimeoutMs?: number }) {
     this.store = redisUrl ? 'redis' : 'memory';
-    // No offline queue: while Redis is down a call fails at once and the insurance limiter answers.
+    // No offline queue: while Redis is down a call fails at once and the insurance limiter answers;
+    // a command timeout does the same for a Redis that is frozen or cut off.
     this.#redis = redisUrl
-      ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 })
+      ? new Redis(redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: 1000,
+          commandTimeout: commandTimeoutMs,
+        })
       : undefined;
     this.#redis?.on('error', () => {
       // Reconnection is automatic; requests are served by the insurance limiter meanwhile.
@@ -70,9 +77,17 @@ export class RateLimits {
     try {
       return decision(await this.#limiter(name, points).consume(key), true);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return decision(rejection, false);
+      if (rejection instanceof RateLimiterRes) {
+        this.#refusals.set(name, (this.#refusals.get(name) ?? 0) + 1);
+        return decision(rejection, false);
+      }
       throw rejection;
     }
+  }
+
+  /** How many calls each counter has refused since start (for /metrics). */
+  refusals(): ReadonlyMap<string, number> {
+    return this.#refusals;
   }
 
   async close() {

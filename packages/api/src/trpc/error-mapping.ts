@@ -1,11 +1,8 @@
 import type { TRPCError } from '@trpc/server';
-import { isDatabaseUnavailable, isLockConflict } from '../database-errors.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } from '../database-errors.ts';
 import { AppError } from '../errors.ts';
 import type { ResponseControl } from './context.ts';
 import { toTRPCError } from './error-format.ts';
-
-/** How long a client should wait before retrying when the database could not be reached. */
-export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * The error a failed procedure answers with, decided once for every procedure: a domain error keeps

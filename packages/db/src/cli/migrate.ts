@@ -1,24 +1,38 @@
 /**
- * `node src/cli/migrate.ts up`      applies pending migrations to DATABASE_URL (or the embedded database)
+ * `node src/cli/migrate.ts up`      applies pending migrations to DATABASE_OWNER_URL, else DATABASE_URL
+ *                                   (or the embedded database)
  * `node src/cli/migrate.ts create`  writes a migration for the difference between the entities and
  *                                   the migrated schema, on a throwaway embedded database
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataFolderInUseError } from '../data-folder-lock.ts';
 import { startEmbeddedPostgres } from '../embedded.ts';
 import { MIGRATIONS_DIR, migrateDatabase, openDatabase } from '../orm.ts';
 import { resolveDataDir } from '../paths.ts';
+import { DatabaseUnreachableError, waitForDatabase } from '../wait-for-database.ts';
 
 const command = process.argv[2];
 
 if (command === 'up') {
-  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(resolveDataDir());
-  const orm = await openDatabase({ url: process.env.DATABASE_URL ?? (embedded?.url as string), role: 'owner' });
-  const applied = await migrateDatabase(orm);
-  console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
-  await orm.close();
-  await embedded?.stop();
+  // The deploy step: the owner's URL, waited for (DATABASE_WAIT_SECONDS, 60 by default) so that it
+  // can start alongside its database; other migrators (replicas starting) are waited for too.
+  const url = process.env.DATABASE_OWNER_URL || process.env.DATABASE_URL;
+  const log = (message: string) => console.log(message);
+  try {
+    const embedded = url ? undefined : await startEmbeddedPostgres(resolveDataDir());
+    if (url) await waitForDatabase(url, { maxWaitMs: Number(process.env.DATABASE_WAIT_SECONDS ?? 60) * 1000, log });
+    const orm = await openDatabase({ url: url ?? (embedded?.url as string), role: 'owner' });
+    const applied = await migrateDatabase(orm, { log });
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
+    await orm.close();
+    await embedded?.stop();
+  } catch (error) {
+    if (!(error instanceof DataFolderInUseError || error instanceof DatabaseUnreachableError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 } else if (command === 'create') {
   const dir = await mkdtemp(join(tmpdir(), 'strictops-migration-'));
   const embedded = await startEmbeddedPostgres(dir);

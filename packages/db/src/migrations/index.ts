@@ -12,8 +12,9 @@ import { Migration20261203084105_key_locks as m8 } from './Migration202612030841
 import { Migration20261203084753_sealed_channel_secrets as m9 } from './Migration20261203084753_sealed_channel_secrets.ts';
 import { Migration20261203090000_alert_claims as m10 } from './Migration20261203090000_alert_claims.ts';
 import { Migration20261203120000_retired_protected_names as m11 } from './Migration20261203120000_retired_protected_names.ts';
-import { Migration20261203173000_list_indexes as m12 } from './Migration20261203173000_list_indexes.ts';
-import { Migration20261203180000_request_caller as m13 } from './Migration20261203180000_request_caller.ts';
+import { Migration20261203130000_alert_outbox_stats as m12 } from './Migration20261203130000_alert_outbox_stats.ts';
+import { Migration20261203173000_list_indexes as m13 } from './Migration20261203173000_list_indexes.ts';
+import { Migration20261203180000_request_caller as m14 } from './Migration20261203180000_request_caller.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -28,6 +29,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203084753_sealed_channel_secrets', class: m9 },
   { name: 'Migration20261203090000_alert_claims', class: m10 },
   { name: 'Migration20261203120000_retired_protected_names', class: m11 },
-  { name: 'Migration20261203173000_list_indexes', class: m12 },
-  { name: 'Migration20261203180000_request_caller', class: m13 },
+  { name: 'Migration20261203130000_alert_outbox_stats', class: m12 },
+  { name: 'Migration20261203173000_list_indexes', class: m13 },
+  { name: 'Migration20261203180000_request_caller', class: m14 },
 ];
