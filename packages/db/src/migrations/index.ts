@@ -12,6 +12,7 @@ import { Migration20261203084105_key_locks as m8 } from './Migration202612030841
 import { Migration20261203084753_sealed_channel_secrets as m9 } from './Migration20261203084753_sealed_channel_secrets.ts';
 import { Migration20261203090000_alert_claims as m10 } from './Migration20261203090000_alert_claims.ts';
 import { Migration20261203120000_retired_protected_names as m11 } from './Migration20261203120000_retired_protected_names.ts';
+import { Migration20261203171756_stacks_and_alerts as m12 } from './Migration20261203171756_stacks_and_alerts.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203084753_sealed_channel_secrets', class: m9 },
   { name: 'Migration20261203090000_alert_claims', class: m10 },
   { name: 'Migration20261203120000_retired_protected_names', class: m11 },
+  { name: 'Migration20261203171756_stacks_and_alerts', class: m12 },
 ];
