@@ -94,6 +94,10 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'projects.delete': (f) => ({ id: f.scratchProjectId }),
   'projects.validateConfig': (f) => ({ id: f.projectId, yaml: 'version: 1\n' }),
   'projects.applyConfig': (f) => ({ id: f.projectId, yaml: `version: 1\nproject: { name: "${unique('applied')}" }\n` }),
+  'projects.stackPlan': (f) => ({ projectId: f.projectId, environment: 'production' }),
+  // The fixture's project has no services or resources: no environment's stacks change, so a
+  // customer may change it too (a protected environment whose stacks change needs an admin).
+  'projects.updateStacks': (f) => ({ id: f.projectId, strategy: 'split-stateful' }),
   'environments.create': (f) => ({ projectId: f.projectId, name: 'qa' }),
   'environments.list': (f) => ({ projectId: f.projectId }),
   'environments.update': (f) => ({ id: f.devEnvironmentId, name: 'development' }),

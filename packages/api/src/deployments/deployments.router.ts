@@ -4,6 +4,7 @@ import {
   CancelDeploymentInput,
   CreateDeploymentInput,
   CreatedDeploymentDto,
+  DeploymentDetailDto,
   DeploymentDto,
   DeploymentListDto,
   DeploymentRef,
@@ -47,11 +48,11 @@ export const deploymentsRouter = router({
   get: orgProcedure
     .meta({
       permission: 'projects.read',
-      openapi: { method: 'GET', path: '/deployments/{id}', tags, summary: 'One deployment' },
+      openapi: { method: 'GET', path: '/deployments/{id}', tags, summary: 'One deployment, with its stack plan' },
     })
     .input(DeploymentRef)
-    .output(DeploymentDto)
-    .query(async ({ ctx, input }) => deployments.view(await deployments.loadDeployment(ctx.em, input.id))),
+    .output(DeploymentDetailDto)
+    .query(async ({ ctx, input }) => deployments.detailView(await deployments.loadDeployment(ctx.em, input.id))),
 
   cancel: orgProcedure
     .meta({

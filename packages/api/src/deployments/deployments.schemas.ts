@@ -2,6 +2,7 @@ import { ACTOR_TYPES, DEPLOYMENT_STATUSES, TIERS } from '@strictops/db';
 import { z } from 'zod';
 import { DateInput } from '../input-bounds.ts';
 import { PageFields, pageDto } from '../pagination.ts';
+import { StackPlanDto } from '../stacks/stacks.schemas.ts';
 
 export const DeploymentDto = z.object({
   id: z.uuid(),
@@ -15,6 +16,12 @@ export const DeploymentDto = z.object({
   queuedAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
+});
+
+export const DeploymentDetailDto = DeploymentDto.extend({
+  stackPlan: StackPlanDto.nullable().describe(
+    'The stacks this deployment deploys, as planned when it was queued; null for deployments older than plans',
+  ),
 });
 
 export const CreateDeploymentInput = z.strictObject({
@@ -47,7 +54,10 @@ export const DeploymentRef = z.strictObject({ id: z.uuid() });
 export const CancelDeploymentInput = z.strictObject({ id: z.uuid(), message: z.string().trim().max(1000).optional() });
 
 export const ClaimInput = z.strictObject({ workerId: z.string().trim().min(1).max(128) });
-export const ClaimedDto = z.object({ organizationId: z.uuid().nullable(), deployment: DeploymentDto.nullable() });
+export const ClaimedDto = z.object({
+  organizationId: z.uuid().nullable(),
+  deployment: DeploymentDetailDto.nullable().describe('With the stack plan to deploy'),
+});
 export const ReportInput = z.strictObject({
   organizationId: z.uuid(),
   deploymentId: z.uuid(),

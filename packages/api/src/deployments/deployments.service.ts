@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Deployment, type DeploymentStatus, Environment, Organization } from '@strictops/db';
+import { Deployment, type DeploymentStatus, Organization } from '@strictops/db';
 import { enqueueAlert } from '../alert-channels/alert-channels.service.ts';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { toPage } from '../pagination.ts';
 import type { Authorize } from '../policy.ts';
+import { findEnvironmentOf } from '../projects/environments.service.ts';
 import { loadProject } from '../projects/projects.service.ts';
+import type { StackPlan } from '../stacks/stack-plan.ts';
+import { planForDeployment } from '../stacks/stacks.service.ts';
 
 export const view = (d: Deployment) => ({
   id: d.id,
@@ -22,6 +25,9 @@ export const view = (d: Deployment) => ({
   startedAt: d.startedAt ?? null,
   finishedAt: d.finishedAt ?? null,
 });
+
+/** A deployment with the stack plan it was queued with (null for one queued before plans were recorded). */
+export const detailView = (d: Deployment) => ({ ...view(d), stackPlan: (d.stackPlan ?? null) as StackPlan | null });
 
 export type CreateDeployment = {
   projectId: string;
@@ -59,18 +65,13 @@ export async function createDeployment(
     }
   }
   const project = await loadProject(em, input.projectId);
-  const key = input.environment.toLowerCase();
-  const environment = await em.findOne(Environment, {
-    project: project.id,
-    $or: [{ name: key }, ...(/^[0-9a-f-]{36}$/.test(key) ? [{ id: key }] : [])],
-  });
-  if (!environment)
-    throw new AppError('ENVIRONMENT_NOT_FOUND', `This project has no environment "${input.environment}"`, {
-      field: 'environment',
-    });
+  const environment = await findEnvironmentOf(em, project.id, input.environment);
   authorize('deployments.create', { protectedEnvironment: environment.protected });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'deploymentsPerMonth', locked });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'concurrentDeployments', locked });
+  // Planned now, so a plan CloudFormation would refuse is refused here, and the history keeps what
+  // this deployment deploys whatever the project's strategy becomes.
+  const stackPlan = await planForDeployment(em, project, environment);
   const deployment = em.create(Deployment, {
     organization: audit.organizationId,
     project,
@@ -82,6 +83,7 @@ export async function createDeployment(
     triggeredByDisplay: audit.actor.display,
     idempotencyKey: input.idempotencyKey ?? null,
     requestDigest: input.idempotencyKey ? digestOf(input) : null,
+    stackPlan,
   });
   await em.flush();
   await recordAuditEvent(em, audit, {

@@ -2,6 +2,7 @@ import { DEPLOYMENT_STATUSES } from '@strictops/db';
 import { z } from 'zod';
 import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
 import { PageFields, pageDto } from '../pagination.ts';
+import { UpdatedStacksDto } from '../stacks/stacks.schemas.ts';
 import { MAX_CONFIG_BYTES } from './strictops-yml.ts';
 
 export const EnvironmentName = z
@@ -74,6 +75,13 @@ export const ConfigInput = z.strictObject({
   // Bounded before parsing; the parser bounds it again in bytes.
   yaml: z.string().max(MAX_CONFIG_BYTES),
 });
+export const ApplyConfigInput = ConfigInput.extend({
+  confirmResourceMoves: z
+    .array(z.string().trim().min(1).max(63))
+    .max(500)
+    .optional()
+    .describe('When `stacks:` changes the strategy: the stateful resources you accept moving between stacks'),
+});
 export const ConfigProblemDto = z.object({
   path: z.string(),
   message: z.string(),
@@ -92,4 +100,7 @@ export const ApplyConfigDto = z.object({
   services: z.number().int(),
   resources: z.number().int(),
   environmentsCreated: z.array(z.string()),
+  stacks: UpdatedStacksDto.nullable().describe(
+    'What the `stacks:` section changed, if it changed the strategy or region',
+  ),
 });
