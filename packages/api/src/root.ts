@@ -1,4 +1,5 @@
 import { alertChannelsRouter } from './alert-channels/alert-channels.router.ts';
+import { alertsRouter } from './alerts/alerts.router.ts';
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
@@ -24,6 +25,7 @@ export const appRouter = router({
   awsConnections: awsConnectionsRouter,
   githubInstallations: githubInstallationsRouter,
   alertChannels: alertChannelsRouter,
+  alerts: alertsRouter,
   internal: internalRouter,
   members: membersRouter,
   invitations: invitationsRouter,

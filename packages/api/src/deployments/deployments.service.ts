@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, type DeploymentStatus, Organization } from '@strictops/db';
-import { enqueueAlert } from '../alert-channels/alert-channels.service.ts';
+import { deploymentFailedHeadline } from '../alert-channels/alert-messages.ts';
+import { notifyChannels } from '../alert-channels/outbox.ts';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
@@ -162,16 +163,27 @@ export async function transition(
     target: { type: 'deployment', id, display: deployment.ref },
     changes: { status: { before: from, after: to } },
   });
-  if (to === 'failed')
-    await enqueueAlert(em, { event: 'deployment.failed', payload: await failurePayload(em, deployment) });
+  if (to === 'failed') {
+    const payload = await failurePayload(em, deployment);
+    await notifyChannels(em, audit.organizationId, {
+      event: 'deployment.failed',
+      payload,
+      route: { severity: payload.severity, projectId: payload.project.id, environment: payload.environment.name },
+      headline: deploymentFailedHeadline(payload),
+    });
+  }
   return view(deployment);
 }
 
-/** What a failed-deployment alert says: names, not just ids, so that it reads well anywhere. */
+/**
+ * What a failed-deployment alert says: names, not just ids, so that it reads well anywhere. It is
+ * routed as critical where the environment is protected, as a warning elsewhere.
+ */
 async function failurePayload(em: EntityManager, deployment: Deployment) {
   await em.populate(deployment, ['project', 'environment']);
   const organization = await em.findOneOrFail(Organization, { id: deployment.organization.id });
   return {
+    severity: deployment.environment.protected ? ('critical' as const) : ('warning' as const),
     organization: { id: organization.id, name: organization.name, slug: organization.slug },
     project: { id: deployment.project.id, name: deployment.project.name, slug: deployment.project.slug },
     environment: { id: deployment.environment.id, name: deployment.environment.name },
