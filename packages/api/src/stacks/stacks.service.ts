@@ -86,7 +86,12 @@ export async function assertPlannable(em: EntityManager, project: Project) {
 async function livePlan(em: EntityManager, environment: Environment, fallback: () => StackPlan) {
   const [latest] = await em.find(
     Deployment,
-    { environment: environment.id, $or: [{ status: { $ne: 'cancelled' } }, { startedAt: { $ne: null } }] },
+    {
+      // The project leads the (project, environment, queued_at) index this reads backwards.
+      project: environment.project.id,
+      environment: environment.id,
+      $or: [{ status: { $ne: 'cancelled' } }, { startedAt: { $ne: null } }],
+    },
     { orderBy: { queuedAt: 'desc', id: 'desc' }, limit: 1, fields: ['id', 'stackPlan'] },
   );
   if (!latest) return null;
