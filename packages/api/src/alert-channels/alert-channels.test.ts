@@ -720,5 +720,5 @@ describe('monitoring alerts reach channels', () => {
     const summary = (await deliveriesOf(organizationId)).find((d) => d.event === 'alert.summary');
     expect(summary?.payload).toMatchObject({ count: 1000 - ceiling, severity: 'critical' });
     expect((summary?.payload as { items?: unknown[] } | undefined)?.items).toHaveLength(SUMMARY_ITEMS_LISTED);
-  }, 180_000);
+  }, 600_000);
 });

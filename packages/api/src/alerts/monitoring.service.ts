@@ -80,12 +80,12 @@ export async function raiseAlert(em: EntityManager, { actor, origin, ...input }:
   for (;;) {
     const now = new Date();
     // Scoped by hand (and by row-level security): the organization is the one just entered.
-    const [opened] = await em.execute<{ id: string }[]>(
+    const [opened] = await em.execute<Record<string, unknown>[]>(
       `insert into alert (id, organization_id, project_id, environment, severity, title, details, dedup_key, source,
                           status, repeats, opened_at, last_raised_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 0, ?, ?)
        on conflict (organization_id, dedup_key) where status <> 'resolved' do nothing
-       returning id`,
+       returning *`,
       [
         uuidv7(),
         organization.id,
@@ -101,7 +101,7 @@ export async function raiseAlert(em: EntityManager, { actor, origin, ...input }:
       ],
     );
     if (opened) {
-      const alert = await em.findOneOrFail(Alert, { id: opened.id });
+      const alert = em.map(Alert, opened);
       await recordAuditEvent(em, audit, {
         action: 'alert.raised',
         target: { type: 'alert', id: alert.id, display: alert.title },
