@@ -1,4 +1,4 @@
-import { DEPLOYMENT_STATUSES } from '@strictops/db';
+import { DEPLOYMENT_STATUSES, STACK_STRATEGIES } from '@strictops/db';
 import { z } from 'zod';
 import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
 import { PageFields, pageDto } from '../pagination.ts';
@@ -53,6 +53,9 @@ export const ProjectDto = z.object({
   awsConnectionId: z.uuid().nullable(),
   configRevision: z.number().int(),
   configSha256: z.string().nullable(),
+  stacks: z
+    .object({ strategy: z.enum(STACK_STRATEGIES), region: z.string() })
+    .describe('How its environments become CloudFormation stacks (docs/stack-strategies.md)'),
   createdAt: z.date(),
   environments: z.array(EnvironmentDto.extend({ latestDeployment: DeploymentSummaryDto.nullable() })),
 });

@@ -52,6 +52,7 @@ async function views(em: EntityManager, projects: Project[]) {
     awsConnectionId: project.awsConnectionId ?? null,
     configRevision: project.configRevision ?? 0,
     configSha256: project.configSha256 ?? null,
+    stacks: { strategy: project.stackStrategy, region: project.stackRegion },
     createdAt: project.createdAt,
     environments: environments
       .filter((e) => e.project.id === project.id)

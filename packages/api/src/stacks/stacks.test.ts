@@ -277,6 +277,10 @@ describe('the stacks section of strictops.yml', () => {
     );
     const plan = await call.projects.stackPlan({ projectId: project.id, environment: 'dev' });
     expect(plan).toMatchObject({ strategy: 'per-service', region: 'eu-central-1' });
+    expect((await call.projects.get({ id: project.id })).stacks).toEqual({
+      strategy: 'per-service',
+      region: 'eu-central-1',
+    });
 
     const invalid = await call.projects.validateConfig({
       id: project.id,
