@@ -62,8 +62,6 @@ export function diffPlans(before: StackPlan, after: StackPlan): PlanDiff {
   };
 }
 
-/** Whether two plans lay the same things out in the same stacks (tags and credentials aside). */
-export function sameLayout(a: StackPlan, b: StackPlan): boolean {
-  const diff = diffPlans(a, b);
-  return diff.stacksAdded.length === 0 && diff.stacksRemoved.length === 0 && diff.moves.length === 0;
-}
+/** A diff that changes nothing: the same things in the same stacks (tags and credentials aside). */
+export const isEmpty = (diff: PlanDiff) =>
+  diff.stacksAdded.length === 0 && diff.stacksRemoved.length === 0 && diff.moves.length === 0;

@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import type { Authorize } from '../policy.ts';
 import { findEnvironmentOf } from '../projects/environments.service.ts';
 import { loadProject, projectNotFound } from '../projects/projects.service.ts';
-import { diffPlans, type PlanDiff, sameLayout } from './stack-diff.ts';
+import { diffPlans, isEmpty, type PlanDiff } from './stack-diff.ts';
 import { assertWithinLimits, type PlanInput, planStacks, type StackPlan } from './stack-plan.ts';
 import { StackPlanDto } from './stacks.schemas.ts';
 
@@ -145,13 +145,10 @@ export async function updateStacks(
     const planned = planOf(inputs, environment, next);
     plans.push(planned);
     const live = await livePlan(em, environment, () => today);
-    if (live === null && sameLayout(today, planned)) continue;
-    changes.push({
-      environment: environment.name,
-      protected: environment.protected,
-      deployed: live !== null,
-      ...diffPlans(live ?? today, planned),
-    });
+    const diff = diffPlans(live ?? today, planned);
+    // An environment whose stacks stay as they are is not affected by the change.
+    if (isEmpty(diff)) continue;
+    changes.push({ environment: environment.name, protected: environment.protected, deployed: live !== null, ...diff });
   }
   assertWithinLimits(plans);
   const result = { ...summary, applied: !input.dryRun, environments: changes };

@@ -491,6 +491,22 @@ describe('changing the strategy', () => {
     expect(applied.stacks).toMatchObject({ strategy: 'split-stateful', applied: true });
   });
 
+  it('needs no confirmation to go back to the layout that is live, which changes nothing there', async () => {
+    const { call, project } = await deployed('back-to-live');
+    await call.projects.updateStacks({
+      id: project.id,
+      strategy: 'split-stateful',
+      confirmResourceMoves: ALL_RESOURCES,
+    });
+    // Staging was never deployed as split-stateful: what is live there is still per-environment.
+    const back = await call.projects.updateStacks({ id: project.id, strategy: 'per-environment' });
+    expect(back).toMatchObject({ strategy: 'per-environment', applied: true });
+    expect(back.environments.map((e) => [e.environment, e.deployed])).toEqual([
+      ['dev', false],
+      ['production', false],
+    ]);
+  });
+
   it('treats a region change as a move of everything live', async () => {
     const { call, project } = await deployed('region-move');
     const error = await expectError(
