@@ -588,10 +588,16 @@ describe('monitoring alerts reach channels', () => {
   const dispatch = () => createAlertDispatcher({ orm: api.orm, mailer: api.mailer, secrets: api.secrets }).runOnce();
   const bodiesTo = (url: string) => received.filter((r) => r.url === url).map((r) => JSON.parse(r.body));
 
-  it('PagerDuty gets one trigger and one resolve with the same dedup key; a repeat sends nothing', async () => {
+  it('PagerDuty gets one trigger and one resolve with the same dedup key, every other type a raised and a resolved message; a repeat sends nothing', async () => {
     const { admin, call } = await adminOrganization('pd-lifecycle');
     const routingKey = 'PdLifecycle0123456789abcdefABCDE';
     const pd = await call.alertChannels.create({ name: 'PD', type: 'pagerduty', target: routingKey });
+    const slackUrl = 'https://hooks.slack.com/services/T0001/B0004/lifecycle00001';
+    endpoints.use(http.post(slackUrl, answer(slackUrl)));
+    await call.alertChannels.create({ name: 'Slack', type: 'slack', target: slackUrl });
+    const webhook = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    const address = `${unique('pager')}@example.com`;
+    await call.alertChannels.create({ name: 'Mail', type: 'email', target: address });
     const organizationId = admin.organization.id;
     const alert = {
       organizationId,
@@ -621,6 +627,29 @@ describe('monitoring alerts reach channels', () => {
     expect(log.items.map((d) => [d.event, d.status])).toEqual([
       ['alert.resolved', 'delivered'],
       ['alert.raised', 'delivered'],
+    ]);
+
+    expect(bodiesTo(slackUrl).map((b) => b.text.split('\n')[0])).toEqual([
+      '*[CRITICAL] API down*',
+      '*Resolved: API down*',
+    ]);
+    const hooks = received.filter((r) => r.url === WEBHOOK_URL);
+    expect(hooks.map((h) => JSON.parse(h.body))).toMatchObject([
+      { type: 'alert.raised', data: { alert: { id: raised.id, dedupKey: 'api-down', details: '5xx at 40%' } } },
+      { type: 'alert.resolved', data: { alert: { id: raised.id, resolvedAt: expect.any(String), repeats: 1 } } },
+    ]);
+    for (const hook of hooks) {
+      const [, timestamp, digest] =
+        /^t=(\d+),v1=([0-9a-f]{64})$/.exec(hook.headers.get('strictops-signature') ?? '') ?? [];
+      expect(digest).toBe(
+        createHmac('sha256', webhook.signingSecret as string)
+          .update(`${timestamp}.${hook.body}`)
+          .digest('hex'),
+      );
+    }
+    expect(api.mailer.outbox.filter((m) => m.to === address).map((m) => m.subject)).toEqual([
+      '[StrictOps] [CRITICAL] API down',
+      '[StrictOps] Resolved: API down',
     ]);
   });
 
