@@ -41,6 +41,17 @@ describe('RATE_LIMITS', () => {
   });
 });
 
+describe('service credentials', () => {
+  // The monitoring service raises alerts with a credential of its own, beside the deploy workers and billing.
+  it('accept the monitoring service beside deploy workers and billing', () => {
+    const secret = (c: string) => c.repeat(32);
+    const config = loadConfig({
+      STRICTOPS_SERVICE_TOKENS: `deploy-worker:${secret('d')},billing:${secret('b')},monitoring:${secret('m')}`,
+    });
+    expect(config.serviceCredentials.map((c) => c.name)).toEqual(['deploy-worker', 'billing', 'monitoring']);
+  });
+});
+
 describe('empty variables', () => {
   it('are treated as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 3000 });

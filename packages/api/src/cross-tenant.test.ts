@@ -48,8 +48,15 @@ type Fixture = {
   installState: string;
   /** An unused OAuth code of the installation's GitHub user: completing again relinks (an update). */
   githubCode: string;
-  /** An enabled email alert channel (its test alerts land in the test mailer). */
+  /**
+   * An enabled email alert channel (its test alerts land in the test mailer), routed critical
+   * alerts only: the samples raise warnings, so the suite leaves nothing in the shared outbox for
+   * another test file's dispatcher to send.
+   */
   alertChannelId: string;
+  /** An open monitoring alert (a warning) and its dedup key. */
+  alertId: string;
+  alertDedupKey: string;
 };
 
 const NO_SUCH_TOKEN = 'n'.repeat(43);
@@ -94,6 +101,10 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
   'projects.delete': (f) => ({ id: f.scratchProjectId }),
   'projects.validateConfig': (f) => ({ id: f.projectId, yaml: 'version: 1\n' }),
   'projects.applyConfig': (f) => ({ id: f.projectId, yaml: `version: 1\nproject: { name: "${unique('applied')}" }\n` }),
+  'projects.stackPlan': (f) => ({ projectId: f.projectId, environment: 'production' }),
+  // The fixture's project has no services or resources: no environment's stacks change, so a
+  // customer may change it too (a protected environment whose stacks change needs an admin).
+  'projects.updateStacks': (f) => ({ id: f.projectId, strategy: 'split-stateful' }),
   'environments.create': (f) => ({ projectId: f.projectId, name: 'qa' }),
   'environments.list': (f) => ({ projectId: f.projectId }),
   'environments.update': (f) => ({ id: f.devEnvironmentId, name: 'development' }),
@@ -129,6 +140,19 @@ const SAMPLE_INPUTS: Record<string, (fixture: Fixture) => unknown> = {
     status: 'cancelled',
   }),
   'internal.organizations.setTier': (f) => ({ organizationId: f.organizationId, tier: 'PROFESSIONAL' }),
+  'internal.alerts.raise': (f) => ({
+    organizationId: f.organizationId,
+    projectId: f.projectId,
+    environment: 'dev',
+    severity: 'warning',
+    title: 'Sample alert',
+    dedupKey: unique('sample-alert'),
+    source: 'suite',
+  }),
+  'internal.alerts.resolve': (f) => ({ organizationId: f.organizationId, dedupKey: f.alertDedupKey }),
+  'alerts.list': () => ({}),
+  'alerts.get': (f) => ({ id: f.alertId }),
+  'alerts.acknowledge': (f) => ({ id: f.alertId }),
   'apiTokens.create': () => ({ name: 'Sample', scopes: ['read'] }),
   'apiTokens.list': () => ({}),
   'apiTokens.revoke': (f) => ({ id: f.customerTokenId }),
@@ -189,6 +213,15 @@ async function buildFixture(admin: { token: string; organization: { id: string; 
     name: 'On call',
     type: 'email',
     target: 'oncall@example.com',
+    routing: { severities: ['critical'] },
+  });
+  const alertDedupKey = unique('fixture-alert');
+  const { alert } = await api.call({ token: api.serviceTokens.monitoring }).internal.alerts.raise({
+    organizationId: admin.organization.id,
+    severity: 'warning',
+    title: 'Fixture alert',
+    dedupKey: alertDedupKey,
+    source: 'suite',
   });
   const { state: installState } = await asAdmin.githubInstallations.beginInstall({});
   const githubLogin = unique('fixture');
@@ -204,6 +237,8 @@ async function buildFixture(admin: { token: string; organization: { id: string; 
     installState,
     githubCode: oauthCode(github, `${githubLogin}-owner`),
     alertChannelId: alertChannel.channel.id,
+    alertId: alert.id,
+    alertDedupKey,
     awsConnectionId: connection.connection.id,
     scratchEnvironmentId: scratchEnvironment.id,
     scratchProjectId: scratchProject.id,

@@ -110,6 +110,7 @@ const ERRORS = {
   PROJECT_NOT_FOUND: { status: 404, description: 'No such project in the organization.' },
   ENVIRONMENT_NOT_FOUND: { status: 404, description: 'No such environment in the project or organization.' },
   DEPLOYMENT_NOT_FOUND: { status: 404, description: 'No such deployment in the organization.' },
+  ALERT_NOT_FOUND: { status: 404, description: 'No such monitoring alert in the organization.' },
   AWS_CONNECTION_NOT_FOUND: { status: 404, description: 'No such AWS connection in the organization.' },
   ALERT_CHANNEL_NOT_FOUND: { status: 404, description: 'No such alert channel in the organization.' },
   GITHUB_INSTALLATION_NOT_FOUND: {
@@ -136,6 +137,12 @@ const ERRORS = {
     status: 409,
     description: 'Deployments are queued or in progress there. `details.running` counts them.',
   },
+  RESOURCE_MOVE_UNCONFIRMED: {
+    status: 409,
+    description:
+      'The stack strategy change moves stateful resources between live stacks (a CloudFormation import). `details` names them; confirm with `confirmResourceMoves`.',
+  },
+  ALERT_RESOLVED: { status: 409, description: 'The alert is resolved already: it cannot be acknowledged.' },
   INVALID_TRANSITION: {
     status: 409,
     description: 'The deployment cannot move from its status to the one asked for. `details` has both.',
@@ -177,6 +184,11 @@ const ERRORS = {
   INVALID_CONFIG: {
     status: 422,
     description: 'The strictops.yml has problems; `details.problems` lists each with its line and column.',
+  },
+  STACK_LIMIT_EXCEEDED: {
+    status: 422,
+    description:
+      'The stack plan would break a CloudFormation limit (resources, outputs or parameters per stack, name lengths). `details.violations` lists each stack.',
   },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
@@ -237,6 +249,22 @@ export type ErrorDetails = {
   DEPLOYMENTS_RUNNING: { running: number };
   CONNECTION_IN_USE: { projects: string[] };
   INVALID_TRANSITION: { from: DeploymentStatusName; to: DeploymentStatusName };
+  // LimitViolation and PlanMove of stacks/, spelled out so this table's types need no planner's.
+  STACK_LIMIT_EXCEEDED: {
+    violations: { environment: string; stack: string; limit: string; max: number; actual: number }[];
+  };
+  RESOURCE_MOVE_UNCONFIRMED: {
+    resources: string[];
+    moves: {
+      environment: string;
+      item: 'resource' | 'service';
+      name: string;
+      kind: string;
+      stateful: boolean;
+      from: { stack: string; region: string };
+      to: { stack: string; region: string };
+    }[];
+  };
 };
 
 /** The details type of one code: its entry above, or none. */

@@ -22,6 +22,8 @@ export const POLICY = {
   'deployments.create': ['strictops_admin', 'customer'],
   'integrations.manage': ['strictops_admin'],
   'alertChannels.manage': ['strictops_admin'],
+  'alerts.read': ['strictops_admin', 'customer'],
+  'alerts.acknowledge': ['strictops_admin', 'customer'],
   'apiTokens.create': ['strictops_admin', 'customer'],
   'audit.read': ['strictops_admin'],
   'audit.export': ['strictops_admin'],
@@ -47,6 +49,8 @@ export const PERMISSION_SCOPE = {
   'deployments.create': 'deploy',
   'integrations.manage': 'admin',
   'alertChannels.manage': 'admin',
+  'alerts.read': 'read',
+  'alerts.acknowledge': 'write',
   'apiTokens.create': 'admin',
   'audit.read': 'admin',
   'audit.export': 'admin',
@@ -69,6 +73,8 @@ export type Facts = {
   protectedEnvironment?: boolean;
   /** The change turns an environment's protection on or off. */
   protectionChange?: boolean;
+  /** The change (a stack strategy or region) changes the CloudFormation stacks of a protected environment. */
+  protectedStacksChange?: boolean;
   /** The API token listed or revoked belongs to someone else. */
   othersToken?: boolean;
   /** The scopes a new API token would carry. */
@@ -78,7 +84,7 @@ export type Facts = {
 type AttributeRule = {
   permission: Permission;
   /** The fact that brings the rule into play. */
-  when: 'protectedEnvironment' | 'protectionChange' | 'othersToken';
+  when: 'protectedEnvironment' | 'protectionChange' | 'protectedStacksChange' | 'othersToken';
   /** Who may, when it applies. */
   roles: readonly Role[];
   /** The scope a token needs for it, where more than the permission's own. */
@@ -115,6 +121,14 @@ export const ATTRIBUTE_RULES = [
     roles: ['strictops_admin'],
     scope: 'admin',
     refusal: 'The environment is protected: renaming or deleting it needs strictops_admin',
+  },
+  {
+    permission: 'projects.write',
+    when: 'protectedStacksChange',
+    roles: ['strictops_admin'],
+    scope: 'admin',
+    refusal:
+      'The change moves a protected environment’s CloudFormation stacks: changing its stack strategy or region needs strictops_admin',
   },
   {
     permission: 'apiTokens.create',

@@ -1,5 +1,6 @@
 import type { TRPCBuiltRouter, TRPCDecorateCreateRouterOptions } from '@trpc/server';
 import { alertChannelsRouter } from './alert-channels/alert-channels.router.ts';
+import { alertsRouter } from './alerts/alerts.router.ts';
 import { apiTokensRouter } from './api-tokens/api-tokens.router.ts';
 import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
@@ -29,6 +30,7 @@ type Areas = {
   awsConnections: typeof awsConnectionsRouter;
   githubInstallations: typeof githubInstallationsRouter;
   alertChannels: typeof alertChannelsRouter;
+  alerts: typeof alertsRouter;
   internal: typeof internalRouter;
   members: typeof membersRouter;
   invitations: typeof invitationsRouter;
@@ -45,6 +47,7 @@ export const appRouter: TRPCBuiltRouter<(typeof t._config)['$types'], TRPCDecora
   awsConnections: awsConnectionsRouter,
   githubInstallations: githubInstallationsRouter,
   alertChannels: alertChannelsRouter,
+  alerts: alertsRouter,
   internal: internalRouter,
   members: membersRouter,
   invitations: invitationsRouter,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AlertChannel, AlertDelivery, GithubWebhookDelivery, Organization } from './entities/index.ts';
+import { Alert, AlertChannel, AlertDelivery, GithubWebhookDelivery, Organization } from './entities/index.ts';
 import { uuidv7 } from './ids.ts';
 import { purgeDeliveryRecords } from './maintenance.ts';
 import { type Orm, openDatabase } from './orm.ts';
@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => orm.close());
 
 describe('purgeDeliveryRecords', () => {
-  it('removes old webhook delivery ids and old finished alert deliveries, keeping pending ones', async () => {
+  it('removes old webhook delivery ids and old finished alert deliveries, keeping pending ones and those of unresolved alerts', async () => {
     const now = new Date();
     const old = new Date(now.getTime() - 31 * DAY);
     const ids = await orm.em.fork().transactional(async (em) => {
@@ -23,24 +23,41 @@ describe('purgeDeliveryRecords', () => {
       await em.flush();
       await enterOrganization(em, organization.id);
       const channel = em.create(AlertChannel, { organization, name: 'Hook', type: 'email', target: 'a@example.com' });
-      const delivery = (status: 'pending' | 'delivered' | 'failed', createdAt: Date) =>
+      const delivery = (status: 'pending' | 'delivered' | 'failed', createdAt: Date, alert?: Alert) =>
         em.create(AlertDelivery, {
           organization,
           channel,
-          event: 'alert.test',
+          event: alert ? 'alert.raised' : 'alert.test',
+          alertId: alert?.id ?? null,
           payload: {},
           status,
           attempts: [],
           createdAt,
         });
+      const alert = (status: 'open' | 'resolved') =>
+        em.create(Alert, {
+          organization,
+          severity: 'critical',
+          title: status,
+          dedupKey: `${status}-${run}`,
+          source: 't',
+          status,
+        });
       const oldDelivered = delivery('delivered', old);
       const oldFailed = delivery('failed', old);
       const oldPending = delivery('pending', old);
       const recent = delivery('delivered', now);
+      // A channel told of an alert that is still open must hear of its resolution, however late.
+      const stillOpen = delivery('delivered', old, alert('open'));
+      const overAndDone = delivery('delivered', old, alert('resolved'));
       em.create(GithubWebhookDelivery, { deliveryId: `old-${run}`, event: 'ping', receivedAt: old });
       em.create(GithubWebhookDelivery, { deliveryId: `new-${run}`, event: 'ping', receivedAt: now });
       await em.flush();
-      return { organization: organization.id, kept: [oldPending.id, recent.id], gone: [oldDelivered.id, oldFailed.id] };
+      return {
+        organization: organization.id,
+        kept: [oldPending.id, recent.id, stillOpen.id],
+        gone: [oldDelivered.id, oldFailed.id, overAndDone.id],
+      };
     });
 
     const purged = await purgeDeliveryRecords(orm, { now });

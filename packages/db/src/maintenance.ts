@@ -29,7 +29,9 @@ export const DELIVERY_RECORDS_DAYS = 30;
 
 /**
  * Deletes GitHub webhook delivery ids and finished alert deliveries older than `olderThanDays`.
- * Pending alert deliveries are kept whatever their age. Run as the owner, like the other purges.
+ * Pending alert deliveries are kept whatever their age, and so is the record that a channel was
+ * sent an alert that is still unresolved: its resolution goes to the channels that record names
+ * (a PagerDuty incident open for months still gets closed). Run as the owner, like the other purges.
  */
 export async function purgeDeliveryRecords(
   orm: Orm,
@@ -42,7 +44,10 @@ export async function purgeDeliveryRecords(
     [cutoff],
   )) as unknown[];
   const alerts = (await connection.execute(
-    `delete from "alert_delivery" where "status" <> 'pending' and "created_at" < ? returning 1`,
+    `delete from "alert_delivery" d where d."status" <> 'pending' and d."created_at" < ?
+        and not (d."event" = 'alert.raised'
+                 and exists (select 1 from "alert" a where a."id" = d."alert_id" and a."status" <> 'resolved'))
+     returning 1`,
     [cutoff],
   )) as unknown[];
   return { webhookDeliveries: webhooks.length, alertDeliveries: alerts.length };

@@ -1,6 +1,23 @@
-import { ALERT_CHANNEL_TYPES, ALERT_DELIVERY_STATUSES } from '@strictops/db';
+import { ALERT_CHANNEL_TYPES, ALERT_DELIVERY_STATUSES, ALERT_SEVERITIES } from '@strictops/db';
 import { z } from 'zod';
 import { PageFields } from '../pagination.ts';
+import { EnvironmentName } from '../projects/projects.schemas.ts';
+
+const AlertRoutingDto = z
+  .object({
+    severities: z.array(z.enum(ALERT_SEVERITIES)).nullable(),
+    projectIds: z.array(z.uuid()).nullable(),
+    environments: z.array(z.string()).nullable(),
+  })
+  .describe('Which monitoring alerts (and failed deployments) the channel receives; null lets all through');
+
+const AlertRoutingInput = z
+  .strictObject({
+    severities: z.array(z.enum(ALERT_SEVERITIES)).min(1).max(3).nullable().optional(),
+    projectIds: z.array(z.uuid()).min(1).max(100).nullable().optional(),
+    environments: z.array(EnvironmentName).min(1).max(50).nullable().optional(),
+  })
+  .describe('Each list narrows what the channel receives; leave a list out (or null) to receive every value');
 
 export const AlertChannelDto = z.object({
   id: z.uuid(),
@@ -10,6 +27,7 @@ export const AlertChannelDto = z.object({
     .string()
     .describe('The email address or webhook URL; for Slack and PagerDuty, a masked form of the secret URL or key'),
   enabled: z.boolean(),
+  routing: AlertRoutingDto,
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -26,6 +44,7 @@ export const CreateAlertChannelInput = z.strictObject({
   type: z.enum(ALERT_CHANNEL_TYPES),
   target,
   enabled: z.boolean().default(true),
+  routing: AlertRoutingInput.optional(),
 });
 export const CreatedAlertChannelDto = z.object({
   channel: AlertChannelDto,
@@ -40,6 +59,7 @@ export const UpdateAlertChannelInput = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   target: target.optional(),
   enabled: z.boolean().optional(),
+  routing: AlertRoutingInput.optional().describe('Replaces the routing whole'),
 });
 export const AlertChannelRef = z.strictObject({ id: z.uuid() });
 export const AlertChannelListDto = z.object({ items: z.array(AlertChannelDto) });

@@ -1,5 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type AlertAttempt, AlertChannel, type AlertChannelType, AlertDelivery, uuidv7 } from '@strictops/db';
+import {
+  type AlertAttempt,
+  AlertChannel,
+  type AlertChannelType,
+  AlertDelivery,
+  type AlertRouting,
+  uuidv7,
+} from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
@@ -7,14 +14,10 @@ import { flushOrDuplicate } from '../flush.ts';
 import type { Mailer } from '../invitations/mailer.ts';
 import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';
+import { type AlertEvent, describeAlert } from './alert-messages.ts';
 import { parseChannelTarget } from './channel-targets.ts';
-import {
-  type AlertEvent,
-  type ChannelAddress,
-  deliverAlert,
-  describeAlert,
-  newSigningSecret,
-} from './notifications.ts';
+import { type ChannelAddress, deliverAlert, newSigningSecret } from './notifications.ts';
+import { routingFor, routingView } from './routing.ts';
 import type { DeliveryResult } from './safe-http.ts';
 import type { SecretBox } from './secret-box.ts';
 
@@ -27,6 +30,7 @@ const view = (c: AlertChannel) => ({
   type: c.type,
   target: c.target,
   enabled: c.enabled,
+  routing: routingView(c.routing),
   createdAt: c.createdAt,
   updatedAt: c.updatedAt,
 });
@@ -79,10 +83,12 @@ export async function createAlertChannel(
     type: AlertChannelType;
     target: string;
     enabled: boolean;
+    routing?: AlertRouting;
   },
 ) {
   const { audit, secrets, name, type, enabled } = input;
   const address = parseChannelTarget(type, input.target);
+  const routing = await routingFor(em, input.routing);
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'alertChannels' });
   const signingSecret = type === 'webhook' ? newSigningSecret() : null;
   const secret = signingSecret ?? address.secret;
@@ -94,6 +100,7 @@ export async function createAlertChannel(
     name,
     type,
     enabled,
+    routing,
     target: address.target,
     secret: secret === null ? null : secrets.seal(secret, id),
   });
@@ -101,17 +108,39 @@ export async function createAlertChannel(
   await recordAuditEvent(em, audit, {
     action: 'alert_channel.created',
     target: { type: 'alert_channel', id: channel.id, display: name },
-    changes: { type: { after: type }, target: { after: address.target }, enabled: { after: enabled } },
+    changes: {
+      type: { after: type },
+      target: { after: address.target },
+      enabled: { after: enabled },
+      routing: { after: routingView(routing) },
+    },
   });
   return { channel: view(channel), signingSecret };
 }
 
 export async function updateAlertChannel(
   em: EntityManager,
-  input: { audit: AuditScope; secrets: SecretBox; id: string; name?: string; target?: string; enabled?: boolean },
+  input: {
+    audit: AuditScope;
+    secrets: SecretBox;
+    id: string;
+    name?: string;
+    target?: string;
+    enabled?: boolean;
+    /** Replaces the channel's routing whole. */
+    routing?: AlertRouting;
+  },
 ) {
   const channel = await loadChannel(em, input.id);
   const changes: Record<string, { before: unknown; after: unknown }> = {};
+  if (input.routing !== undefined) {
+    const routing = await routingFor(em, input.routing);
+    const [before, after] = [routingView(channel.routing), routingView(routing)];
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      changes.routing = { before, after };
+      channel.routing = routing;
+    }
+  }
   if (input.name !== undefined && input.name !== channel.name) {
     changes.name = { before: channel.name, after: input.name };
     channel.name = input.name;
@@ -284,30 +313,4 @@ export async function listDeliveries(
     createdAt: dateOf(row.created_at),
     deliveredAt: optionalDateOf(row.delivered_at),
   }));
-}
-
-/**
- * The outbox: one pending delivery per enabled channel, written in the caller's transaction, so
- * an alert exists exactly when the change it reports committed. The dispatcher sends it later.
- */
-export async function enqueueAlert(
-  em: EntityManager,
-  { event, payload }: { event: AlertEvent; payload: Record<string, unknown> },
-) {
-  const channels = await em.find(AlertChannel, { enabled: true });
-  const now = new Date();
-  for (const channel of channels) {
-    em.create(AlertDelivery, {
-      organization: channel.organization,
-      channel,
-      event,
-      payload,
-      status: 'pending',
-      attemptCount: 0,
-      attempts: [],
-      nextAttemptAt: now,
-    });
-  }
-  if (channels.length) await em.flush();
-  return channels.length;
 }

@@ -1,11 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { AlertDelivery, AuditEvent, Deployment, Organization } from '@strictops/db';
+import { Alert, AlertDelivery, AuditEvent, Deployment, Organization } from '@strictops/db';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { transition } from '../deployments/deployments.service.ts';
+import { ENTITLEMENTS } from '../entitlements/entitlements.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
 import { TEST_SENDS_AT_ONCE, UNREADABLE_SECRET } from './alert-channels.service.ts';
+import { SUMMARY_ITEMS_LISTED } from './alert-messages.ts';
 import { createAlertDispatcher, LEASE_SECONDS, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
 import { PAGERDUTY_EVENTS_URL } from './notifications.ts';
 import { createSecretBox } from './secret-box.ts';
@@ -580,4 +582,173 @@ describe('failed deployments notify enabled channels', () => {
     expect(delivery).toMatchObject({ id, status: 'failed', attemptCount: MAX_ATTEMPTS });
     expect(received).toEqual([]);
   });
+});
+
+describe('monitoring alerts reach channels', () => {
+  const monitoring = () => api.call({ token: api.serviceTokens.monitoring }).internal.alerts;
+  const dispatch = () => createAlertDispatcher({ orm: api.orm, mailer: api.mailer, secrets: api.secrets }).runOnce();
+  const bodiesTo = (url: string) => received.filter((r) => r.url === url).map((r) => JSON.parse(r.body));
+
+  it('PagerDuty gets one trigger and one resolve with the same dedup key, every other type a raised and a resolved message; a repeat sends nothing', async () => {
+    const { admin, call } = await adminOrganization('pd-lifecycle');
+    const routingKey = 'PdLifecycle0123456789abcdefABCDE';
+    const pd = await call.alertChannels.create({ name: 'PD', type: 'pagerduty', target: routingKey });
+    const slackUrl = 'https://hooks.slack.com/services/T0001/B0004/lifecycle00001';
+    endpoints.use(http.post(slackUrl, answer(slackUrl)));
+    await call.alertChannels.create({ name: 'Slack', type: 'slack', target: slackUrl });
+    const webhook = await call.alertChannels.create({ name: 'Hook', type: 'webhook', target: WEBHOOK_URL });
+    const address = `${unique('pager')}@example.com`;
+    await call.alertChannels.create({ name: 'Mail', type: 'email', target: address });
+    const organizationId = admin.organization.id;
+    const alert = {
+      organizationId,
+      severity: 'critical' as const,
+      title: 'API down',
+      dedupKey: 'api-down',
+      source: 'synthetics',
+    };
+    const { alert: raised } = await monitoring().raise({ ...alert, details: '5xx at 40%' });
+    await monitoring().raise({ ...alert, details: '5xx at 60%' });
+    await dispatch();
+    await monitoring().resolve({ organizationId, dedupKey: 'api-down' });
+    await dispatch();
+
+    const events = bodiesTo(PAGERDUTY_EVENTS_URL).filter((e) => e.routing_key === routingKey);
+    expect(events).toEqual([
+      {
+        routing_key: routingKey,
+        event_action: 'trigger',
+        dedup_key: `alert-${raised.id}`,
+        payload: expect.objectContaining({ summary: '[CRITICAL] API down', severity: 'critical', source: 'StrictOps' }),
+      },
+      { routing_key: routingKey, event_action: 'resolve', dedup_key: `alert-${raised.id}` },
+    ]);
+    expect(events[0].payload.custom_details.text).toContain('5xx at 40%');
+    const log = await call.alertChannels.deliveries({ id: pd.channel.id });
+    expect(log.items.map((d) => [d.event, d.status])).toEqual([
+      ['alert.resolved', 'delivered'],
+      ['alert.raised', 'delivered'],
+    ]);
+
+    expect(bodiesTo(slackUrl).map((b) => b.text.split('\n')[0])).toEqual([
+      '*[CRITICAL] API down*',
+      '*Resolved: API down*',
+    ]);
+    const hooks = received.filter((r) => r.url === WEBHOOK_URL);
+    expect(hooks.map((h) => JSON.parse(h.body))).toMatchObject([
+      { type: 'alert.raised', data: { alert: { id: raised.id, dedupKey: 'api-down', details: '5xx at 40%' } } },
+      { type: 'alert.resolved', data: { alert: { id: raised.id, resolvedAt: expect.any(String), repeats: 1 } } },
+    ]);
+    for (const hook of hooks) {
+      const [, timestamp, digest] =
+        /^t=(\d+),v1=([0-9a-f]{64})$/.exec(hook.headers.get('strictops-signature') ?? '') ?? [];
+      expect(digest).toBe(
+        createHmac('sha256', webhook.signingSecret as string)
+          .update(`${timestamp}.${hook.body}`)
+          .digest('hex'),
+      );
+    }
+    expect(api.mailer.outbox.filter((m) => m.to === address).map((m) => m.subject)).toEqual([
+      '[StrictOps] [CRITICAL] API down',
+      '[StrictOps] Resolved: API down',
+    ]);
+  });
+
+  it('routes by severity, project and environment: a Slack channel filtered to critical receives nothing for a warning', async () => {
+    const { admin, call } = await adminOrganization('routing');
+    const organizationId = admin.organization.id;
+    const slackUrl = 'https://hooks.slack.com/services/T0001/B0002/criticalonly0001';
+    endpoints.use(http.post(slackUrl, answer(slackUrl)));
+    const shop = await call.projects.create({ name: unique('Shop') });
+    const blog = await call.projects.create({ name: unique('Blog') });
+    const critical = await call.alertChannels.create({
+      name: 'Critical only',
+      type: 'slack',
+      target: slackUrl,
+      routing: { severities: ['critical'] },
+    });
+    expect(critical.channel.routing).toEqual({ severities: ['critical'], projectIds: null, environments: null });
+    await call.alertChannels.create({
+      name: 'Shop production',
+      type: 'webhook',
+      target: WEBHOOK_URL,
+      routing: { projectIds: [shop.id], environments: ['production'] },
+    });
+
+    const raise = (dedupKey: string, extra: Record<string, unknown>) =>
+      monitoring().raise({ organizationId, title: dedupKey, dedupKey, source: 'test', severity: 'warning', ...extra });
+    await raise('shop-prod-warning', { projectId: shop.id, environment: 'production' });
+    await raise('blog-prod-critical', { projectId: blog.id, environment: 'production', severity: 'critical' });
+    await raise('shop-dev-critical', { projectId: shop.id, environment: 'dev', severity: 'critical' });
+    await dispatch();
+
+    // The dispatcher sends in no particular order.
+    expect(
+      bodiesTo(slackUrl)
+        .map((b) => b.text.split('\n')[0])
+        .sort(),
+    ).toEqual(['*[CRITICAL] blog-prod-critical*', '*[CRITICAL] shop-dev-critical*']);
+    expect(bodiesTo(WEBHOOK_URL).map((b) => [b.type, b.data.alert.title])).toEqual([
+      ['alert.raised', 'shop-prod-warning'],
+    ]);
+    // A resolution follows the raise to the channels that were told, and no further.
+    received = [];
+    await monitoring().resolve({ organizationId, dedupKey: 'shop-prod-warning' });
+    await dispatch();
+    expect(bodiesTo(slackUrl)).toEqual([]);
+    expect(bodiesTo(WEBHOOK_URL).map((b) => b.type)).toEqual(['alert.resolved']);
+    // Routing names this organization's projects only.
+    const other = await adminOrganization('routing-other');
+    const foreign = await other.call.projects.create({ name: unique('Foreign') });
+    const error = await expectError(
+      call.alertChannels.update({ id: critical.channel.id, routing: { projectIds: [foreign.id] } }),
+      'PROJECT_NOT_FOUND',
+    );
+    expect((error.cause as { field?: string }).field).toBe('routing.projectIds.0');
+  });
+
+  it('a storm of 1,000 alerts sends no more than the ceiling and one summary; every alert is recorded', async () => {
+    // FREE: one channel, and the lowest ceiling.
+    const admin = await api.signUp('storm');
+    const organizationId = admin.organization.id;
+    const call = api.call({ token: admin.token, organization: organizationId });
+    const slackUrl = 'https://hooks.slack.com/services/T0001/B0003/stormchannel0001';
+    endpoints.use(http.post(slackUrl, answer(slackUrl)));
+    await call.alertChannels.create({ name: 'Storm', type: 'slack', target: slackUrl });
+    const ceiling = ENTITLEMENTS.FREE.alertNotificationsPerChannelPerMinute;
+    // One minute, held still (the clock alone: timers run), so the storm cannot straddle two.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Math.floor(Date.now() / 60_000) * 60_000 + 1_000);
+    try {
+      for (let i = 0; i < 1000; i += 10) {
+        await Promise.all(
+          Array.from({ length: 10 }, (_, j) =>
+            monitoring().raise({
+              organizationId,
+              severity: j === 0 ? 'critical' : 'warning',
+              title: `Node ${i + j} unreachable`,
+              dedupKey: `node-${i + j}`,
+              source: 'pinger',
+            }),
+          ),
+        );
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await api.inOrganization(organizationId, (em) => em.count(Alert, {}))).toBe(1000);
+
+    // The summary is sent once its minute is over (made so here, should the storm have been quicker).
+    await elapse(organizationId, 60);
+    await dispatch();
+    await dispatch();
+    const messages = bodiesTo(slackUrl).map((b) => b.text as string);
+    expect(messages).toHaveLength(ceiling + 1);
+    const summaries = messages.filter((text) => text.includes('more alert notification(s) grouped'));
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toContain(`*${1000 - ceiling} more alert notification(s) grouped`);
+    const summary = (await deliveriesOf(organizationId)).find((d) => d.event === 'alert.summary');
+    expect(summary?.payload).toMatchObject({ count: 1000 - ceiling, severity: 'critical' });
+    expect((summary?.payload as { items?: unknown[] } | undefined)?.items).toHaveLength(SUMMARY_ITEMS_LISTED);
+  }, 600_000);
 });

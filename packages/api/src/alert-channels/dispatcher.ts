@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlertDelivery, enterOrganization, type Orm } from '@strictops/db';
 import type { Mailer } from '../invitations/mailer.ts';
 import { channelAddress, recordAttempt, UNREADABLE_SECRET } from './alert-channels.service.ts';
-import { deliverAlert, describeAlert } from './notifications.ts';
+import { describeAlert } from './alert-messages.ts';
+import { deliverAlert } from './notifications.ts';
 import type { DeliveryResult } from './safe-http.ts';
 import type { SecretBox } from './secret-box.ts';
 

@@ -1,23 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AlertChannelType } from '@strictops/db';
 import type { Mailer } from '../invitations/mailer.ts';
+import type { AlertMessage } from './alert-messages.ts';
 import { type DeliveryResult, safePost } from './safe-http.ts';
-
-/** The events an alert can report. */
-export type AlertEvent = 'deployment.failed' | 'alert.test';
-
-/** An alert as every channel type renders it. */
-export type Alert = {
-  /** The delivery's id: webhook receivers dedupe on it, PagerDuty groups by `dedupKey`. */
-  id: string;
-  event: AlertEvent;
-  title: string;
-  text: string;
-  severity: 'error' | 'info';
-  occurredAt: string;
-  dedupKey: string;
-  data: Record<string, unknown>;
-};
 
 /** What a channel needs to deliver: its type, its shown target and its secret. */
 export type ChannelAddress = { type: AlertChannelType; target: string; secret: string | null };
@@ -38,49 +23,15 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `t=${timestamp},v1=${digest}`;
 }
 
-/** Words for what happened, from the payload the outbox row carries. */
-export function describeAlert(id: string, event: string, payload: Record<string, unknown>, at: Date): Alert {
-  const occurredAt = at.toISOString();
-  if (event === 'deployment.failed') {
-    const p = payload as {
-      organization: { name: string };
-      project: { name: string };
-      environment: { name: string };
-      deployment: { id: string; ref: string; statusMessage: string | null };
-    };
-    return {
-      id,
-      event,
-      title: `Deployment failed: ${p.project.name} to ${p.environment.name}`,
-      text: [
-        `${p.organization.name}: the deployment of ${p.deployment.ref} to ${p.environment.name} failed.`,
-        p.deployment.statusMessage ? `Reason: ${p.deployment.statusMessage}` : 'No reason was reported.',
-        `Deployment ${p.deployment.id}`,
-      ].join('\n'),
-      severity: 'error',
-      occurredAt,
-      dedupKey: `deployment-${p.deployment.id}`,
-      data: payload,
-    };
-  }
-  const channel = (payload as { channel?: { name?: string } }).channel?.name ?? 'this channel';
-  return {
-    id,
-    event: 'alert.test',
-    title: 'StrictOps test alert',
-    text: `This is a test of the alert channel "${channel}". Nothing is wrong.`,
-    severity: 'info',
-    occurredAt,
-    dedupKey: `test-${id}`,
-    data: payload,
-  };
-}
-
 /**
  * Sends one alert through one channel. Email goes through the mailer; every URL a customer gave
  * goes through `safePost` (public HTTPS only, checked again at connect time, no redirects).
  */
-export async function deliverAlert(channel: ChannelAddress, alert: Alert, mailer: Mailer): Promise<DeliveryResult> {
+export async function deliverAlert(
+  channel: ChannelAddress,
+  alert: AlertMessage,
+  mailer: Mailer,
+): Promise<DeliveryResult> {
   const json = (value: unknown) => JSON.stringify(value);
   switch (channel.type) {
     case 'email':
@@ -110,18 +61,23 @@ export async function deliverAlert(channel: ChannelAddress, alert: Alert, mailer
       });
     }
     case 'pagerduty':
+      // Events API v2: a resolve names the incident by its dedup key alone.
       return safePost(PAGERDUTY_EVENTS_URL, {
         body: json({
           routing_key: channel.secret,
-          event_action: 'trigger',
+          event_action: alert.action,
           dedup_key: alert.dedupKey,
-          payload: {
-            summary: alert.title,
-            source: 'StrictOps',
-            severity: alert.severity,
-            timestamp: alert.occurredAt,
-            custom_details: { text: alert.text, ...alert.data },
-          },
+          ...(alert.action === 'trigger'
+            ? {
+                payload: {
+                  summary: alert.title,
+                  source: 'StrictOps',
+                  severity: alert.severity,
+                  timestamp: alert.occurredAt,
+                  custom_details: { text: alert.text, ...alert.data },
+                },
+              }
+            : {}),
         }),
         headers: { 'content-type': 'application/json' },
       });

@@ -4,6 +4,7 @@ import {
   CancelDeploymentInput,
   CreateDeploymentInput,
   CreatedDeploymentDto,
+  DeploymentDetailDto,
   DeploymentDto,
   DeploymentListDto,
   DeploymentRef,
@@ -61,11 +62,11 @@ export const deploymentsRouter = router({
     .meta({
       errors: ['DEPLOYMENT_NOT_FOUND'],
       permission: 'projects.read',
-      openapi: { method: 'GET', path: '/deployments/{id}', tags, summary: 'One deployment' },
+      openapi: { method: 'GET', path: '/deployments/{id}', tags, summary: 'One deployment, with its stack plan' },
     })
     .input(DeploymentRef)
-    .output(DeploymentDto)
-    .query(async ({ ctx, input }) => deployments.view(await deployments.loadDeployment(ctx.em, input.id))),
+    .output(DeploymentDetailDto)
+    .query(async ({ ctx, input }) => deployments.detailView(await deployments.loadDeployment(ctx.em, input.id))),
 
   /**
    * Cancels a queued or running deployment.

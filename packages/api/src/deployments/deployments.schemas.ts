@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DateInput } from '../input-bounds.ts';
 import { optionalInput } from '../input-fields.ts';
 import { PageFields, pageDto } from '../pagination.ts';
+import { StackPlanDto } from '../stacks/stacks.schemas.ts';
 
 export const DeploymentDto = z.object({
   id: z.uuid(),
@@ -16,6 +17,12 @@ export const DeploymentDto = z.object({
   queuedAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
+});
+
+export const DeploymentDetailDto = DeploymentDto.extend({
+  stackPlan: StackPlanDto.nullable().describe(
+    'The stacks this deployment deploys, as planned when it was queued; null for deployments older than plans',
+  ),
 });
 
 export const CreateDeploymentInput = z.strictObject({
@@ -50,7 +57,10 @@ export const DeploymentRef = z.strictObject({ id: z.uuid() });
 export const CancelDeploymentInput = z.strictObject({ id: z.uuid(), message: z.string().trim().max(1000).optional() });
 
 export const ClaimInput = z.strictObject({ workerId: z.string().trim().min(1).max(128) });
-export const ClaimedDto = z.object({ organizationId: z.uuid().nullable(), deployment: DeploymentDto.nullable() });
+export const ClaimedDto = z.object({
+  organizationId: z.uuid().nullable(),
+  deployment: DeploymentDetailDto.nullable().describe('With the stack plan to deploy'),
+});
 export const ReportInput = z.strictObject({
   organizationId: z.uuid(),
   deploymentId: z.uuid(),

@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Deployment, type DeploymentStatus, Environment, Organization } from '@strictops/db';
-import { enqueueAlert } from '../alert-channels/alert-channels.service.ts';
+import { Deployment, type DeploymentStatus, Organization } from '@strictops/db';
+import { deploymentFailedHeadline } from '../alert-channels/alert-messages.ts';
+import { notifyChannels } from '../alert-channels/outbox.ts';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
 import type { Authorize } from '../policy.ts';
+import { findEnvironmentOf } from '../projects/environments.service.ts';
 import { loadProject } from '../projects/projects.service.ts';
+import type { StackPlan } from '../stacks/stack-plan.ts';
+import { planForDeployment } from '../stacks/stacks.service.ts';
 
 export const view = (d: Deployment) => ({
   id: d.id,
@@ -22,6 +26,9 @@ export const view = (d: Deployment) => ({
   startedAt: d.startedAt ?? null,
   finishedAt: d.finishedAt ?? null,
 });
+
+/** A deployment with the stack plan it was queued with (null for one queued before plans were recorded). */
+export const detailView = (d: Deployment) => ({ ...view(d), stackPlan: (d.stackPlan ?? null) as StackPlan | null });
 
 export type CreateDeployment = {
   projectId: string;
@@ -59,18 +66,13 @@ export async function createDeployment(
     }
   }
   const project = await loadProject(em, input.projectId);
-  const key = input.environment.toLowerCase();
-  const environment = await em.findOne(Environment, {
-    project: project.id,
-    $or: [{ name: key }, ...(/^[0-9a-f-]{36}$/.test(key) ? [{ id: key }] : [])],
-  });
-  if (!environment)
-    throw new AppError('ENVIRONMENT_NOT_FOUND', `This project has no environment "${input.environment}"`, {
-      field: 'environment',
-    });
+  const environment = await findEnvironmentOf(em, project.id, input.environment);
   authorize('deployments.create', { protectedEnvironment: environment.protected });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'deploymentsPerMonth', locked });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'concurrentDeployments', locked });
+  // Planned now, so a plan CloudFormation would refuse is refused here, and the history keeps what
+  // this deployment deploys whatever the project's strategy becomes.
+  const stackPlan = await planForDeployment(em, project, environment);
   const deployment = em.create(Deployment, {
     organization: audit.organizationId,
     project,
@@ -82,6 +84,7 @@ export async function createDeployment(
     triggeredByDisplay: audit.actor.display,
     idempotencyKey: input.idempotencyKey ?? null,
     requestDigest: input.idempotencyKey ? digestOf(input) : null,
+    stackPlan,
   });
   await em.flush();
   await recordAuditEvent(em, audit, {
@@ -193,16 +196,27 @@ export async function transition(
     target: { type: 'deployment', id, display: deployment.ref },
     changes: { status: { before: from, after: to } },
   });
-  if (to === 'failed')
-    await enqueueAlert(em, { event: 'deployment.failed', payload: await failurePayload(em, deployment) });
+  if (to === 'failed') {
+    const payload = await failurePayload(em, deployment);
+    await notifyChannels(em, audit.organizationId, {
+      event: 'deployment.failed',
+      payload,
+      route: { severity: payload.severity, projectId: payload.project.id, environment: payload.environment.name },
+      headline: deploymentFailedHeadline(payload),
+    });
+  }
   return view(deployment);
 }
 
-/** What a failed-deployment alert says: names, not just ids, so that it reads well anywhere. */
+/**
+ * What a failed-deployment alert says: names, not just ids, so that it reads well anywhere. It is
+ * routed as critical where the environment is protected, as a warning elsewhere.
+ */
 async function failurePayload(em: EntityManager, deployment: Deployment) {
   await em.populate(deployment, ['project', 'environment']);
   const organization = await em.findOneOrFail(Organization, { id: deployment.organization.id });
   return {
+    severity: deployment.environment.protected ? ('critical' as const) : ('warning' as const),
     organization: { id: organization.id, name: organization.name, slug: organization.slug },
     project: { id: deployment.project.id, name: deployment.project.name, slug: deployment.project.slug },
     environment: { id: deployment.environment.id, name: deployment.environment.name },

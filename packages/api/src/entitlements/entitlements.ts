@@ -3,6 +3,8 @@ import type { Tier } from '@strictops/db';
 /**
  * SPEC §5 as data: every limit and feature flag per subscription tier. `null` is unlimited.
  * ENTERPRISE organizations may carry per-organization overrides of the numeric limits.
+ * `alertNotificationsPerChannelPerMinute` is the storm ceiling: past it, a channel's alerts of that
+ * minute are grouped into one summary (docs/alerts.md).
  */
 export const ENTITLEMENTS = {
   FREE: {
@@ -18,6 +20,7 @@ export const ENTITLEMENTS = {
     auditRetentionDays: 7,
     rateLimitMultiplier: 1,
     auditExport: false,
+    alertNotificationsPerChannelPerMinute: 10,
   },
   STARTER: {
     members: 10,
@@ -32,6 +35,7 @@ export const ENTITLEMENTS = {
     auditRetentionDays: 30,
     rateLimitMultiplier: 2,
     auditExport: false,
+    alertNotificationsPerChannelPerMinute: 30,
   },
   PROFESSIONAL: {
     members: 50,
@@ -46,6 +50,7 @@ export const ENTITLEMENTS = {
     auditRetentionDays: 90,
     rateLimitMultiplier: 5,
     auditExport: true,
+    alertNotificationsPerChannelPerMinute: 60,
   },
   ENTERPRISE: {
     members: null,
@@ -60,6 +65,7 @@ export const ENTITLEMENTS = {
     auditRetentionDays: 365,
     rateLimitMultiplier: 10,
     auditExport: true,
+    alertNotificationsPerChannelPerMinute: 120,
   },
 } as const satisfies Record<Tier, Record<string, number | boolean | null>>;
 

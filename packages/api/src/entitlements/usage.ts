@@ -130,5 +130,6 @@ export async function usageOf(
     auditRetentionDays: entitlements.auditRetentionDays,
     rateLimitMultiplier: entitlements.rateLimitMultiplier,
     auditExport: entitlements.auditExport,
+    alertNotificationsPerChannelPerMinute: entitlements.alertNotificationsPerChannelPerMinute,
   };
 }

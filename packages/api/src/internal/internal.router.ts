@@ -1,3 +1,5 @@
+import { RaiseAlertInput, RaisedAlertDto, ResolveAlertInput, ResolvedAlertDto } from '../alerts/alerts.schemas.ts';
+import { raiseAlert, resolveAlert } from '../alerts/monitoring.service.ts';
 import {
   ClaimedDto,
   ClaimInput,
@@ -10,7 +12,10 @@ import { router } from '../trpc/init.ts';
 import { internalProcedure } from '../trpc/procedures.ts';
 import * as internal from './internal.service.ts';
 
-/** For internal services over tRPC only (deploy workers, billing); not part of the REST API. */
+/**
+ * For internal services over tRPC only (deploy workers, billing, monitoring); not part of the REST
+ * API. Each service's credential reaches its own area alone (policy.ts, `serviceMayCall`).
+ */
 export const internalRouter = router({
   deployments: router({
     /**
@@ -46,5 +51,16 @@ export const internalRouter = router({
       .input(SetTierInput)
       .output(TierDto)
       .mutation(({ ctx, input }) => internal.setTier(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),
+  }),
+  alerts: router({
+    raise: internalProcedure
+      .input(RaiseAlertInput)
+      .output(RaisedAlertDto)
+      .mutation(({ ctx, input }) => raiseAlert(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),
+
+    resolve: internalProcedure
+      .input(ResolveAlertInput)
+      .output(ResolvedAlertDto)
+      .mutation(({ ctx, input }) => resolveAlert(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),
   }),
 });

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Deployment, enterOrganization, Organization, type Tier } from '@strictops/db';
 import { type Actor, type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
 import { refusalAtClaim } from '../deployments/claim-check.ts';
-import { loadDeployment, transition, view } from '../deployments/deployments.service.ts';
+import { detailView, loadDeployment, transition } from '../deployments/deployments.service.ts';
 import { AppError } from '../errors.ts';
 
 const scopeOf = (organizationId: string, actor: Actor, origin: RequestOrigin): AuditScope => ({
@@ -46,7 +46,8 @@ export async function claimDeployment(
       target: { type: 'deployment', id: deployment.id, display: deployment.ref },
       changes: { status: { before: 'queued', after: 'in_progress' }, claimedBy: { after: workerId } },
     });
-    return { organizationId: claimed.organization_id, deployment: view(deployment) };
+    // The worker deploys the plan recorded at queue time, not whatever the project's strategy is now.
+    return { organizationId: claimed.organization_id, deployment: detailView(deployment) };
   }
   return { organizationId: null, deployment: null };
 }

@@ -79,6 +79,10 @@ export const UsageDto = z.object({
   auditRetentionDays: z.number().int(),
   rateLimitMultiplier: z.number(),
   auditExport: z.boolean(),
+  alertNotificationsPerChannelPerMinute: z
+    .number()
+    .int()
+    .describe('Alert notifications a channel gets in one minute before the rest are grouped into a summary'),
 });
 
 export const DeleteOrganizationInput = z.strictObject({

@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Environment, Resource, Service } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { lockOrganization } from '../entitlements/usage.ts';
+import type { Authorize } from '../policy.ts';
+import { assertPlannable, updateStacks } from '../stacks/stacks.service.ts';
 import { protectedOnCreate } from './environments.service.ts';
 import { loadProject } from './projects.service.ts';
 import { parseConfig } from './strictops-yml.ts';
@@ -18,11 +20,20 @@ export async function validateConfig(em: EntityManager, { id, yaml }: { id: stri
 /**
  * Applies a strictops.yml in the request's transaction: replaces the project's services and
  * resources, creates the environments it names that do not exist, and records the text, its
- * SHA-256 and a new revision. Invalid text changes nothing; the same text twice is a no-op.
+ * SHA-256 and a new revision. A `stacks:` section that changes the strategy or region goes through
+ * the same rules as `projects.updateStacks` (confirmed moves, protected environments), and every
+ * environment's plan must fit CloudFormation's limits. Invalid text changes nothing; the same text
+ * twice is a no-op.
  */
 export async function applyConfig(
   em: EntityManager,
-  { audit, id, yaml }: { audit: AuditScope; id: string; yaml: string },
+  {
+    audit,
+    authorize,
+    id,
+    yaml,
+    confirmResourceMoves,
+  }: { audit: AuditScope; authorize: Authorize; id: string; yaml: string; confirmResourceMoves?: string[] },
 ) {
   // Locked before the project is read, as every creation of environments is (environments.service.ts).
   await lockOrganization(em, audit.organizationId);
@@ -39,6 +50,7 @@ export async function applyConfig(
         services: Object.keys(result.config.services).length,
         resources: Object.keys(result.config.resources).length,
         environmentsCreated: [] as string[],
+        stacks: null,
       },
     };
   }
@@ -79,6 +91,12 @@ export async function applyConfig(
       sha256: { before: before.sha256, after: result.sha256 },
     },
   });
+  const { strategy, region } = config.stacks ?? {};
+  const stacks =
+    (strategy && strategy !== project.stackStrategy) || (region && region !== project.stackRegion)
+      ? await updateStacks(em, { audit, authorize, id: project.id, strategy, region, confirmResourceMoves })
+      : null;
+  if (!stacks) await assertPlannable(em, project);
   return {
     applied: true as const,
     outcome: {
@@ -88,6 +106,7 @@ export async function applyConfig(
       services: Object.keys(config.services).length,
       resources: Object.keys(config.resources).length,
       environmentsCreated,
+      stacks,
     },
   };
 }

@@ -18,6 +18,19 @@ const view = (e: Environment) => ({
 const nameTaken = (name: string, cause: unknown) =>
   new AppError('CONFLICT', `This project has an environment named "${name}" already`, { field: 'name', cause });
 
+/** A project's environment by name (any case) or id; not found in another project or organization. */
+export async function findEnvironmentOf(em: EntityManager, projectId: string, nameOrId: string, field = 'environment') {
+  const key = nameOrId.toLowerCase();
+  const environment = await em.findOne(Environment, {
+    project: projectId,
+    $or: [{ name: key }, ...(/^[0-9a-f-]{36}$/.test(key) ? [{ id: key }] : [])],
+  });
+  if (!environment) {
+    throw new AppError('ENVIRONMENT_NOT_FOUND', `This project has no environment "${nameOrId}"`, { field });
+  }
+  return environment;
+}
+
 /**
  * The environment with its project, read under the organization's lock: an environment's protection
  * and its project's retired names change one request at a time, and every creation that reads the

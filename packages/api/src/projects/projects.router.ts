@@ -1,10 +1,12 @@
 import { Ok } from '../auth/auth.schemas.ts';
 import { AppError } from '../errors.ts';
+import { stackProcedures } from '../stacks/stacks.router.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import { applyConfig, validateConfig } from './config.service.ts';
 import {
   ApplyConfigDto,
+  ApplyConfigInput,
   ConfigInput,
   CreateProjectInput,
   ListProjectsInput,
@@ -129,10 +131,10 @@ export const projectsRouter = router({
         summary: 'Apply a strictops.yml: services, resources, environments',
       },
     })
-    .input(ConfigInput)
+    .input(ApplyConfigInput)
     .output(ApplyConfigDto)
     .mutation(async ({ ctx, input }) => {
-      const result = await applyConfig(ctx.em, { audit: ctx.audit, ...input });
+      const result = await applyConfig(ctx.em, { audit: ctx.audit, authorize: ctx.authorize, ...input });
       if (!result.applied) {
         throw new AppError(
           'INVALID_CONFIG',
@@ -145,4 +147,6 @@ export const projectsRouter = router({
       }
       return result.outcome;
     }),
+
+  ...stackProcedures,
 });

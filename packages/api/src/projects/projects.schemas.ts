@@ -1,8 +1,9 @@
-import { DEPLOYMENT_STATUSES } from '@strictops/db';
+import { DEPLOYMENT_STATUSES, STACK_STRATEGIES } from '@strictops/db';
 import { z } from 'zod';
 import { optionalInput } from '../input-fields.ts';
 import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
 import { PageFields, pageDto } from '../pagination.ts';
+import { UpdatedStacksDto } from '../stacks/stacks.schemas.ts';
 import { MAX_CONFIG_BYTES } from './strictops-yml.ts';
 
 export const EnvironmentName = z
@@ -53,6 +54,9 @@ export const ProjectDto = z.object({
   awsConnectionId: z.uuid().nullable(),
   configRevision: z.number().int(),
   configSha256: z.string().nullable(),
+  stacks: z
+    .object({ strategy: z.enum(STACK_STRATEGIES), region: z.string() })
+    .describe('How its environments become CloudFormation stacks (docs/stack-strategies.md)'),
   createdAt: z.date(),
   environments: z.array(EnvironmentDto.extend({ latestDeployment: DeploymentSummaryDto.nullable() })),
 });
@@ -75,6 +79,13 @@ export const ConfigInput = z.strictObject({
   // Bounded before parsing; the parser bounds it again in bytes.
   yaml: z.string().max(MAX_CONFIG_BYTES),
 });
+export const ApplyConfigInput = ConfigInput.extend({
+  confirmResourceMoves: z
+    .array(z.string().trim().min(1).max(63))
+    .max(500)
+    .optional()
+    .describe('When `stacks:` changes the strategy: the stateful resources you accept moving between stacks'),
+});
 export const ConfigProblemDto = z.object({
   path: z.string(),
   message: z.string(),
@@ -93,4 +104,7 @@ export const ApplyConfigDto = z.object({
   services: z.number().int(),
   resources: z.number().int(),
   environmentsCreated: z.array(z.string()),
+  stacks: UpdatedStacksDto.nullable().describe(
+    'What the `stacks:` section changed, if it changed the strategy or region',
+  ),
 });

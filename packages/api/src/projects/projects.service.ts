@@ -52,6 +52,7 @@ async function views(em: EntityManager, projects: Project[]) {
     awsConnectionId: project.awsConnectionId ?? null,
     configRevision: project.configRevision ?? 0,
     configSha256: project.configSha256 ?? null,
+    stacks: { strategy: project.stackStrategy, region: project.stackRegion },
     createdAt: project.createdAt,
     environments: environments
       .filter((e) => e.project.id === project.id)
@@ -115,6 +116,8 @@ type ProjectPageRow = {
   aws_connection_id: string | null;
   config_revision: number;
   config_sha256: string | null;
+  stack_strategy: ProjectView['stacks']['strategy'];
+  stack_region: string;
   created_at: string;
   environment_id: string | null;
   environment_name: string;
@@ -140,7 +143,7 @@ export async function listProjects(
   const rows = await em.execute<ProjectPageRow[]>(
     `with page as (select * from "project" where ${where.sql} order by id limit ?)
      select page.id, page.name, page.slug, page.aws_connection_id, page.config_revision, page.config_sha256,
-            page.created_at, e.id as environment_id, e.name as environment_name, e.protected,
+            page.stack_strategy, page.stack_region, page.created_at, e.id as environment_id, e.name as environment_name, e.protected,
             e.created_at as environment_created_at, d.id as deployment_id, d.status, d.ref, d.commit_sha, d.queued_at
        from page
        left join "environment" e on e.organization_id = page.organization_id and e.project_id = page.id
@@ -162,6 +165,7 @@ export async function listProjects(
         awsConnectionId: row.aws_connection_id,
         configRevision: row.config_revision ?? 0,
         configSha256: row.config_sha256,
+        stacks: { strategy: row.stack_strategy, region: row.stack_region },
         createdAt: dateOf(row.created_at),
         environments: [],
       };

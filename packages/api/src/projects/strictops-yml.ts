@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { STACK_STRATEGIES } from '@strictops/db';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { AWS_REGION } from '../stacks/cloudformation.ts';
 
 /**
  * strictops.yml, version 1 (documented in docs/strictops-yml.md): a project's services, the
@@ -55,12 +57,19 @@ const EnvironmentSchema = z.strictObject({
     .optional(),
 });
 
+// How the project's environments become CloudFormation stacks (docs/stack-strategies.md).
+const StacksSchema = z.strictObject({
+  strategy: z.enum(STACK_STRATEGIES).optional(),
+  region: z.string().regex(AWS_REGION, 'An AWS region such as eu-west-1').optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   version: z.literal(1),
   project: z.strictObject({ name: z.string().min(1).max(100).optional() }).optional(),
   services: z.record(Name, ServiceSchema).default({}),
   resources: z.record(Name, ResourceSchema).default({}),
   environments: z.record(Name, EnvironmentSchema).default({}),
+  stacks: StacksSchema.optional(),
 });
 
 export type StrictopsConfig = z.infer<typeof ConfigSchema>;

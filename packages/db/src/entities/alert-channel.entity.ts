@@ -7,6 +7,16 @@ export const ALERT_CHANNEL_TYPES = ['email', 'slack', 'webhook', 'pagerduty'] as
 export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
 
 /**
+ * Which alerts a channel receives: each list narrows it, an absent (or null) list lets everything
+ * through. Project ids and environment names, as alerts carry them.
+ */
+export type AlertRouting = {
+  severities?: string[] | null;
+  projectIds?: string[] | null;
+  environments?: string[] | null;
+};
+
+/**
  * Where an organization's alerts go. `target` is what may be shown (an email address, a webhook
  * URL, a masked Slack URL or PagerDuty key); `secret` is what delivery needs and nobody is shown
  * again: the Slack webhook URL, the PagerDuty routing key, the webhook signing secret.
@@ -26,6 +36,10 @@ export const AlertChannel = defineEntity({
     // Sealed (see the API's secret box): longer than what it holds.
     secret: p.text().strictNullable().lazy(),
     enabled: p.boolean().default(true),
+    routing: p
+      .json<AlertRouting>()
+      .onCreate(() => ({}))
+      .default('{}'),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

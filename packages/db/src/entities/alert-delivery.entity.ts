@@ -25,6 +25,9 @@ export const AlertDelivery = defineEntity({
     organization: () => p.manyToOne(Organization).deleteRule('cascade'),
     channel: () => p.manyToOne(AlertChannel).deleteRule('cascade'),
     event: p.string().length(64),
+    // The monitoring alert this delivery reports, if any. A plain id, not a relation: the delivery
+    // log outlives nothing it points at, and a relation would make every log query join alerts.
+    alertId: p.uuid().strictNullable(),
     payload: p.json<Record<string, unknown>>(),
     status: p.enum(ALERT_DELIVERY_STATUSES).default('pending'),
     attemptCount: p.integer().default(0),
@@ -37,6 +40,11 @@ export const AlertDelivery = defineEntity({
   indexes: [
     { properties: ['channel', 'createdAt'] },
     { properties: ['channel', 'id'] },
+    {
+      name: 'alert_delivery_alert_id_index',
+      expression:
+        'create index "alert_delivery_alert_id_index" on "alert_delivery" ("alert_id", "channel_id") where "alert_id" is not null',
+    },
     {
       name: 'alert_delivery_due_index',
       expression:

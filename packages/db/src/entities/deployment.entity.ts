@@ -36,6 +36,9 @@ export const Deployment = defineEntity({
     startedAt: p.datetime().strictNullable(),
     finishedAt: p.datetime().strictNullable(),
     claimedBy: p.string().length(128).strictNullable(),
+    // The stack plan computed when the deployment was queued: what it deploys, whatever the project's
+    // strategy becomes later. Null for deployments queued before plans were recorded.
+    stackPlan: p.json<Record<string, unknown>>().nullable(),
   },
   indexes: [
     { properties: ['organization', 'queuedAt'] },

@@ -1,3 +1,4 @@
+import { Alert } from './alert.entity.ts';
 import { AlertChannel } from './alert-channel.entity.ts';
 import { AlertDelivery } from './alert-delivery.entity.ts';
 import { ApiToken } from './api-token.entity.ts';
@@ -17,7 +18,14 @@ import { Service } from './service.entity.ts';
 import { Session } from './session.entity.ts';
 import { User } from './user.entity.ts';
 
-export { ALERT_CHANNEL_TYPES, AlertChannel, type AlertChannelType } from './alert-channel.entity.ts';
+export {
+  ALERT_SEVERITIES,
+  ALERT_STATUSES,
+  Alert,
+  type AlertSeverity,
+  type AlertStatus,
+} from './alert.entity.ts';
+export { ALERT_CHANNEL_TYPES, AlertChannel, type AlertChannelType, type AlertRouting } from './alert-channel.entity.ts';
 export {
   ALERT_DELIVERY_STATUSES,
   type AlertAttempt,
@@ -50,7 +58,7 @@ export {
 } from './invitation.entity.ts';
 export { Membership, ROLES, type Role } from './membership.entity.ts';
 export { Organization, TIERS, type Tier } from './organization.entity.ts';
-export { Project } from './project.entity.ts';
+export { DEFAULT_STACK_REGION, Project, STACK_STRATEGIES, type StackStrategy } from './project.entity.ts';
 export { RESOURCE_KINDS, Resource, type ResourceKind } from './resource.entity.ts';
 export { SERVICE_TYPES, Service, type ServiceType } from './service.entity.ts';
 export { Session } from './session.entity.ts';
@@ -75,4 +83,5 @@ export const entities = [
   GithubWebhookDelivery,
   AlertChannel,
   AlertDelivery,
+  Alert,
 ];

@@ -4,6 +4,11 @@ import { organizationOwned } from '../tenant-filter.ts';
 import { AwsConnection } from './aws-connection.entity.ts';
 import { Organization } from './organization.entity.ts';
 
+/** How a project's environments become CloudFormation stacks (the API's stack planner reads it). */
+export const STACK_STRATEGIES = ['per-environment', 'split-stateful', 'per-service'] as const;
+export type StackStrategy = (typeof STACK_STRATEGIES)[number];
+export const DEFAULT_STACK_REGION = 'us-east-1';
+
 /** The primary unit inside an organization: environments, services and resources from its strictops.yml. */
 export const Project = defineEntity({
   name: 'Project',
@@ -27,6 +32,9 @@ export const Project = defineEntity({
     // Names of protected environments since deleted or renamed: an environment created under one of
     // them again is protected, as the original was, so deployments aimed at the name stay guarded.
     retiredProtectedNames: p.array<string>().default([]),
+    // Set by strictops.yml's `stacks:` section or through the API: the last change wins.
+    stackStrategy: p.enum(STACK_STRATEGIES).default('per-environment'),
+    stackRegion: p.string().length(32).default(DEFAULT_STACK_REGION),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   uniques: [{ properties: ['organization', 'slug'] }],

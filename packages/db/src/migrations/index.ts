@@ -13,8 +13,9 @@ import { Migration20261203084753_sealed_channel_secrets as m9 } from './Migratio
 import { Migration20261203090000_alert_claims as m10 } from './Migration20261203090000_alert_claims.ts';
 import { Migration20261203120000_retired_protected_names as m11 } from './Migration20261203120000_retired_protected_names.ts';
 import { Migration20261203130000_alert_outbox_stats as m12 } from './Migration20261203130000_alert_outbox_stats.ts';
-import { Migration20261203173000_list_indexes as m13 } from './Migration20261203173000_list_indexes.ts';
-import { Migration20261203180000_request_caller as m14 } from './Migration20261203180000_request_caller.ts';
+import { Migration20261203171756_stacks_and_alerts as m13 } from './Migration20261203171756_stacks_and_alerts.ts';
+import { Migration20261203173000_list_indexes as m14 } from './Migration20261203173000_list_indexes.ts';
+import { Migration20261203180000_request_caller as m15 } from './Migration20261203180000_request_caller.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -30,6 +31,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203090000_alert_claims', class: m10 },
   { name: 'Migration20261203120000_retired_protected_names', class: m11 },
   { name: 'Migration20261203130000_alert_outbox_stats', class: m12 },
-  { name: 'Migration20261203173000_list_indexes', class: m13 },
-  { name: 'Migration20261203180000_request_caller', class: m14 },
+  { name: 'Migration20261203171756_stacks_and_alerts', class: m13 },
+  { name: 'Migration20261203173000_list_indexes', class: m14 },
+  { name: 'Migration20261203180000_request_caller', class: m15 },
 ];
