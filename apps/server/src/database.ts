@@ -22,11 +22,11 @@ export async function openServerDatabase(
     ServerConfig,
     'databaseUrl' | 'databaseOwnerUrl' | 'dataDir' | 'databasePoolSize' | 'databaseTimeouts' | 'databaseWaitSeconds'
   >,
-  log: (message: string) => void = () => {},
+  log: { info(message: string): void; warn(message: string): void } = { info() {}, warn() {} },
 ): Promise<ServerDatabase> {
   const dataDir = resolveDataDir({ STRICTOPS_DATA_DIR: config.dataDir });
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(dataDir);
-  if (embedded) log(`DATABASE_URL is unset: using the embedded PostgreSQL in ${dataDir}`);
+  if (embedded) log.info(`DATABASE_URL is unset: using the embedded PostgreSQL in ${dataDir}`);
   const url = config.databaseUrl ?? (embedded?.url as string);
   const ownerUrl = config.databaseOwnerUrl ?? url;
 
@@ -34,11 +34,12 @@ export async function openServerDatabase(
     await waitForDatabase(ownerUrl, {
       maxWaitMs: config.databaseWaitSeconds * 1000,
       connectTimeoutMs: config.databaseTimeouts.connectMs,
-      log,
+      // A database that does not answer at start is worth an operator's attention at any log level.
+      log: log.warn,
     });
   }
-  const applied = await migrateDatabaseAt(ownerUrl, { log });
-  if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
+  const applied = await migrateDatabaseAt(ownerUrl, { log: log.info });
+  if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
   const orm = await openDatabase({ url, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts });
   // Fail at start, not at the first request, if the application role cannot connect.
   await orm.em.getConnection().execute('select 1');

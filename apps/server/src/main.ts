@@ -22,7 +22,10 @@ const secrets = createSecretBox(
   }),
 );
 
-const database = await openServerDatabase(config, log).catch((error: unknown) => {
+const database = await openServerDatabase(config, {
+  info: log,
+  warn: (message) => logger.warn(message),
+}).catch((error: unknown) => {
   if (!(error instanceof DataFolderInUseError || error instanceof DatabaseUnreachableError)) throw error;
   return refuseToStart(error.message);
 });

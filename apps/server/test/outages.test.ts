@@ -156,8 +156,11 @@ describe.skipIf(!canRunPrivatePostgres())('a PostgreSQL outage (private PostgreS
       expect(output).toMatch(/answers \(attempt \d+\)/);
       expect(output).not.toMatch(/^\s+at /m);
     } finally {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      // A child that gave up already has no exit left to wait for.
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
     }
   }, 300_000);
 

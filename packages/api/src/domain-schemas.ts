@@ -7,6 +7,7 @@ import {
   CreatedAlertChannelDto,
   TestResultDto,
 } from './alert-channels/alert-channels.schemas.ts';
+import { AlertDto, AlertPageDto } from './alerts/alerts.schemas.ts';
 import { ApiTokenDto, ApiTokenListDto, CreatedApiTokenDto } from './api-tokens/api-tokens.schemas.ts';
 import { AuditEventDto, AuditEventListDto, AuditVerificationDto } from './audit/audit.schemas.ts';
 import { MeDto, Ok, SessionDto, SessionListDto, SessionTokenDto, SignedInDto, UserDto } from './auth/auth.schemas.ts';
@@ -41,6 +42,7 @@ import {
   ProjectListDto,
   ValidateConfigDto,
 } from './projects/projects.schemas.ts';
+import { PlannedStackDto, StackPlanDto, UpdatedStacksDto } from './stacks/stacks.schemas.ts';
 
 /**
  * The domain objects by the names the OpenAPI document gives them: each becomes one component, so
@@ -89,6 +91,11 @@ export const DOMAIN_SCHEMAS = {
   AlertTestResult: TestResultDto,
   AlertDelivery: AlertDeliveryDto,
   AlertDeliveryPage: AlertDeliveryPageDto,
+  Alert: AlertDto,
+  AlertPage: AlertPageDto,
+  PlannedStack: PlannedStackDto,
+  StackPlan: StackPlanDto,
+  StacksUpdated: UpdatedStacksDto,
   ApiToken: ApiTokenDto,
   CreatedApiToken: CreatedApiTokenDto,
   ApiTokenPage: ApiTokenListDto,

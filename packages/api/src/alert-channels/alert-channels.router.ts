@@ -25,7 +25,7 @@ export const alertChannelsRouter = router({
    */
   create: orgProcedure
     .meta({
-      errors: ['UNSAFE_URL', 'CHANNEL_NAME_TAKEN', 'LIMIT_REACHED'],
+      errors: ['UNSAFE_URL', 'CHANNEL_NAME_TAKEN', 'LIMIT_REACHED', 'PROJECT_NOT_FOUND'],
       permission: 'alertChannels.manage',
       openapi: { method: 'POST', path: '/alert-channels', tags, summary: 'Add an alert channel' },
     })
@@ -40,7 +40,7 @@ export const alertChannelsRouter = router({
    */
   update: orgProcedure
     .meta({
-      errors: ['ALERT_CHANNEL_NOT_FOUND', 'UNSAFE_URL', 'CHANNEL_NAME_TAKEN'],
+      errors: ['ALERT_CHANNEL_NOT_FOUND', 'UNSAFE_URL', 'CHANNEL_NAME_TAKEN', 'PROJECT_NOT_FOUND'],
       permission: 'alertChannels.manage',
       openapi: { method: 'PATCH', path: '/alert-channels/{id}', tags, summary: 'Rename, retarget, enable or disable' },
     })

@@ -7,6 +7,7 @@ const tags = ['alerts'];
 
 /** Monitoring alerts as members see them (docs/alerts.md); monitoring raises them through internal.alerts. */
 export const alertsRouter = router({
+  /** The organization's monitoring alerts, newest first, filtered by status, project, environment and severity. */
   list: orgProcedure
     .meta({
       permission: 'alerts.read',
@@ -16,18 +17,22 @@ export const alertsRouter = router({
     .output(AlertPageDto)
     .query(({ ctx, input }) => alerts.listAlerts(ctx.em, input)),
 
+  /** One alert, with how often it repeated and who acknowledged it. */
   get: orgProcedure
     .meta({
       permission: 'alerts.read',
+      errors: ['ALERT_NOT_FOUND'],
       openapi: { method: 'GET', path: '/alerts/{id}', tags, summary: 'One alert' },
     })
     .input(AlertRef)
     .output(AlertDto)
     .query(async ({ ctx, input }) => alerts.alertView(await alerts.loadAlert(ctx.em, input.id))),
 
+  /** Takes an open alert on, recording who; a resolved alert cannot be acknowledged. */
   acknowledge: orgProcedure
     .meta({
       permission: 'alerts.acknowledge',
+      errors: ['ALERT_NOT_FOUND', 'ALERT_RESOLVED'],
       openapi: {
         method: 'POST',
         path: '/alerts/{id}/acknowledge',

@@ -22,7 +22,13 @@ export const deploymentsRouter = router({
    */
   create: orgProcedure
     .meta({
-      errors: ['PROJECT_NOT_FOUND', 'ENVIRONMENT_NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED', 'LIMIT_REACHED'],
+      errors: [
+        'PROJECT_NOT_FOUND',
+        'ENVIRONMENT_NOT_FOUND',
+        'IDEMPOTENCY_KEY_REUSED',
+        'LIMIT_REACHED',
+        'STACK_LIMIT_EXCEEDED',
+      ],
       permission: 'deployments.create',
       rateLimit: 'deploy',
       openapi: {

@@ -53,12 +53,20 @@ export const internalRouter = router({
       .mutation(({ ctx, input }) => internal.setTier(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),
   }),
   alerts: router({
+    /**
+     * Raises a monitoring alert (the monitoring service only). While an alert with the same
+     * `dedupKey` is open, a raise counts a repeat and notifies no one; otherwise it opens one and
+     * notifies the channels its routing selects.
+     */
     raise: internalProcedure
+      .meta({ errors: ['ORGANIZATION_NOT_FOUND', 'PROJECT_NOT_FOUND', 'ENVIRONMENT_NOT_FOUND'] })
       .input(RaiseAlertInput)
       .output(RaisedAlertDto)
       .mutation(({ ctx, input }) => raiseAlert(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),
 
+    /** Resolves the open alert with this `dedupKey`, notifying the channels that were told of it, once. */
     resolve: internalProcedure
+      .meta({ errors: ['ORGANIZATION_NOT_FOUND'] })
       .input(ResolveAlertInput)
       .output(ResolvedAlertDto)
       .mutation(({ ctx, input }) => resolveAlert(ctx.em, { actor: ctx.actor, origin: ctx.origin, ...input })),

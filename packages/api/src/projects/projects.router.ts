@@ -122,7 +122,7 @@ export const projectsRouter = router({
    */
   applyConfig: orgProcedure
     .meta({
-      errors: ['PROJECT_NOT_FOUND', 'INVALID_CONFIG'],
+      errors: ['PROJECT_NOT_FOUND', 'INVALID_CONFIG', 'STACK_LIMIT_EXCEEDED', 'RESOURCE_MOVE_UNCONFIRMED'],
       permission: 'projects.write',
       openapi: {
         method: 'PUT',

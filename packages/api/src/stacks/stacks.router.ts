@@ -6,9 +6,15 @@ const tags = ['projects'];
 
 /** The stack procedures of `projects.*` (docs/stack-strategies.md). */
 export const stackProcedures = {
+  /**
+   * The CloudFormation stacks one environment deploys as under the project's strategy (or the one
+   * given), in deployment order: names, contents, exports and imports, protection, region. Checked
+   * against CloudFormation's limits.
+   */
   stackPlan: orgProcedure
     .meta({
       permission: 'projects.read',
+      errors: ['PROJECT_NOT_FOUND', 'ENVIRONMENT_NOT_FOUND', 'STACK_LIMIT_EXCEEDED'],
       openapi: {
         method: 'GET',
         path: '/projects/{projectId}/stack-plan',
@@ -20,9 +26,15 @@ export const stackProcedures = {
     .output(StackPlanDto)
     .query(({ ctx, input }) => stackPlanFor(ctx.em, input)),
 
+  /**
+   * Changes the project's stack strategy or region. Answers the diff against what is live; moving a
+   * stateful resource between live stacks must be confirmed by name (`confirmResourceMoves`), and
+   * changing a protected environment's stacks needs strictops_admin. `dryRun` changes nothing.
+   */
   updateStacks: orgProcedure
     .meta({
       permission: 'projects.write',
+      errors: ['PROJECT_NOT_FOUND', 'STACK_LIMIT_EXCEEDED', 'RESOURCE_MOVE_UNCONFIRMED'],
       openapi: {
         method: 'PATCH',
         path: '/projects/{id}/stacks',
