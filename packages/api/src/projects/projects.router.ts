@@ -148,5 +148,17 @@ export const projectsRouter = router({
       return result.outcome;
     }),
 
-  ...stackProcedures,
+  // Named here, not spread: a spread drops the procedures' TSDoc from the SDK's declarations.
+  /**
+   * The CloudFormation stacks one environment deploys as under the project's strategy (or the one
+   * given), in deployment order: names, contents, exports and imports, protection, region. Checked
+   * against CloudFormation's limits.
+   */
+  stackPlan: stackProcedures.stackPlan,
+  /**
+   * Changes the project's stack strategy or region. Answers the diff against what is live; moving a
+   * stateful resource between live stacks must be confirmed by name (`confirmResourceMoves`), and
+   * changing a protected environment's stacks needs strictops_admin. `dryRun` changes nothing.
+   */
+  updateStacks: stackProcedures.updateStacks,
 });

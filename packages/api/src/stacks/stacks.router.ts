@@ -4,13 +4,8 @@ import { stackPlanFor, updateStacks } from './stacks.service.ts';
 
 const tags = ['projects'];
 
-/** The stack procedures of `projects.*` (docs/stack-strategies.md). */
+/** The stack procedures of `projects.*` (docs/stack-strategies.md); their TSDoc is on the projects router. */
 export const stackProcedures = {
-  /**
-   * The CloudFormation stacks one environment deploys as under the project's strategy (or the one
-   * given), in deployment order: names, contents, exports and imports, protection, region. Checked
-   * against CloudFormation's limits.
-   */
   stackPlan: orgProcedure
     .meta({
       permission: 'projects.read',
@@ -26,11 +21,6 @@ export const stackProcedures = {
     .output(StackPlanDto)
     .query(({ ctx, input }) => stackPlanFor(ctx.em, input)),
 
-  /**
-   * Changes the project's stack strategy or region. Answers the diff against what is live; moving a
-   * stateful resource between live stacks must be confirmed by name (`confirmResourceMoves`), and
-   * changing a protected environment's stacks needs strictops_admin. `dryRun` changes nothing.
-   */
   updateStacks: orgProcedure
     .meta({
       permission: 'projects.write',
