@@ -140,7 +140,7 @@ describe('what a generated client needs', () => {
   it('names every procedure’s answer as a shared component, so a Project is one type', () => {
     for (const procedure of restProcedures) {
       const schema = operationOf(procedure).responses['200']?.content?.['application/json']?.schema;
-      expect(schema?.$ref, `${procedure.path} answers an unnamed schema: add its DTO to DOMAIN_SCHEMAS`).toMatch(
+      expect(schema?.$ref ?? '', `${procedure.path} answers an unnamed schema: add its DTO to DOMAIN_SCHEMAS`).toMatch(
         /^#\/components\/schemas\//,
       );
     }

@@ -209,10 +209,13 @@ function expressible(procedure: Procedure, input: unknown): unknown {
     return value !== '' && (typeof value !== 'object' || value instanceof Date);
   });
   const result = Object.fromEntries(entries);
-  // Path parameters are text in a URL: they are sent as text over both transports.
+  // Path parameters are text in a URL: they are sent as text over both transports. An empty one,
+  // or a dot segment ("." or "..", which every URL parser folds away, escaped or not), cannot be
+  // sent as a path parameter by any client.
   for (const [, name] of procedure.rest?.path.matchAll(/\{(\w+)\}/g) ?? []) {
     const value = String(result[name as string] ?? 'missing');
-    result[name as string] = value === '' || /[\ud800-\udfff]/.test(value) ? 'missing' : value;
+    const unsendable = ['', '.', '..'].includes(value) || /[\ud800-\udfff]/.test(value);
+    result[name as string] = unsendable ? 'missing' : value;
   }
   return result;
 }

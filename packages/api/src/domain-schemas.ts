@@ -16,7 +16,12 @@ import {
   AwsConnectionListDto,
   CreatedAwsConnectionDto,
 } from './aws-connections/aws-connections.schemas.ts';
-import { CreatedDeploymentDto, DeploymentDto, DeploymentListDto } from './deployments/deployments.schemas.ts';
+import {
+  CreatedDeploymentDto,
+  DeploymentDetailDto,
+  DeploymentDto,
+  DeploymentListDto,
+} from './deployments/deployments.schemas.ts';
 import {
   BeginInstallDto,
   GithubInstallationDto,
@@ -75,6 +80,7 @@ export const DOMAIN_SCHEMAS = {
   ConfigValidation: ValidateConfigDto,
   ConfigApplied: ApplyConfigDto,
   Deployment: DeploymentDto,
+  DeploymentDetail: DeploymentDetailDto,
   CreatedDeployment: CreatedDeploymentDto,
   DeploymentPage: DeploymentListDto,
   AwsConnection: AwsConnectionDto,

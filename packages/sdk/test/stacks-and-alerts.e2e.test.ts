@@ -114,7 +114,11 @@ describe('stack strategies through the SDK', () => {
 
     // The database would leave a live stack: refused, naming what moves, until confirmed.
     const refused = await apiError(() => api.projects.updateStacks.mutate({ id: project.id, strategy: 'per-service' }));
-    expect(refused).toMatchObject({ code: 'RESOURCE_MOVE_UNCONFIRMED', httpStatus: 409, field: 'confirmResourceMoves' });
+    expect(refused).toMatchObject({
+      code: 'RESOURCE_MOVE_UNCONFIRMED',
+      httpStatus: 409,
+      field: 'confirmResourceMoves',
+    });
     expect(refused.details).toMatchObject({ resources: ['cache', 'db', 'jobs', 'uploads'] });
     const changed = await api.projects.updateStacks.mutate({
       id: project.id,
