@@ -22,6 +22,7 @@ import {
   DeploymentDto,
   DeploymentListDto,
 } from './deployments/deployments.schemas.ts';
+import { EnvironmentDto, EnvironmentListDto } from './environments/environments.schemas.ts';
 import {
   BeginInstallDto,
   GithubInstallationDto,
@@ -41,8 +42,6 @@ import {
   ApplyConfigDto,
   ConfigProblemDto,
   DeploymentSummaryDto,
-  EnvironmentDto,
-  EnvironmentListDto,
   ProjectDto,
   ProjectListDto,
   ValidateConfigDto,

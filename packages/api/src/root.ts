@@ -6,12 +6,12 @@ import { auditEventsRouter } from './audit/audit.router.ts';
 import { authRouter } from './auth/auth.router.ts';
 import { awsConnectionsRouter } from './aws-connections/aws-connections.router.ts';
 import { deploymentsRouter } from './deployments/deployments.router.ts';
+import { environmentsRouter } from './environments/environments.router.ts';
 import { githubInstallationsRouter } from './github-installations/github-installations.router.ts';
 import { internalRouter } from './internal/internal.router.ts';
 import { invitationsRouter } from './invitations/invitations.router.ts';
 import { membersRouter } from './members/members.router.ts';
 import { organizationsRouter } from './organizations/organizations.router.ts';
-import { environmentsRouter } from './projects/environments.router.ts';
 import { projectsRouter } from './projects/projects.router.ts';
 import { router, type t } from './trpc/init.ts';
 

@@ -4,8 +4,8 @@ import type { AlertPayload } from '../alert-channels/alert-messages.ts';
 import { notifyChannels, notifyResolved } from '../alert-channels/outbox.ts';
 import type { Actor, AuditScope, RequestOrigin } from '../audit/audit.service.ts';
 import { recordAuditEvent } from '../audit/audit.service.ts';
+import { findEnvironmentOf } from '../environments/environments.service.ts';
 import { AppError } from '../errors.ts';
-import { findEnvironmentOf } from '../projects/environments.service.ts';
 import { alertView } from './alerts.service.ts';
 
 /**

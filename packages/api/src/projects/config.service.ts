@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Environment, Resource, Service } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { lockOrganization } from '../entitlements/usage.ts';
+import { protectedOnCreate } from '../environments/environments.service.ts';
 import type { Authorize } from '../policy.ts';
 import { assertPlannable, updateStacks } from '../stacks/stacks.service.ts';
-import { protectedOnCreate } from './environments.service.ts';
 import { loadProject } from './projects.service.ts';
 import { parseConfig } from './strictops-yml.ts';
 

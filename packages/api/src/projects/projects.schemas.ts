@@ -1,15 +1,11 @@
 import { DEPLOYMENT_STATUSES, STACK_STRATEGIES } from '@strictops/db';
 import { z } from 'zod';
+import { EnvironmentDto } from '../environments/environments.schemas.ts';
 import { optionalInput } from '../input-fields.ts';
 import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
 import { PageFields, pageDto } from '../pagination.ts';
 import { UpdatedStacksDto } from '../stacks/stacks.schemas.ts';
 import { MAX_CONFIG_BYTES } from './strictops-yml.ts';
-
-export const EnvironmentName = z
-  .string()
-  .trim()
-  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'Lower-case letters, digits and hyphens, starting with a letter');
 
 export const CreateProjectInput = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -33,13 +29,6 @@ export const UpdateProjectInput = z
   );
 export const ListProjectsInput = optionalInput(z.strictObject(PageFields));
 
-export const EnvironmentDto = z.object({
-  id: z.uuid(),
-  projectId: z.uuid(),
-  name: z.string(),
-  protected: z.boolean(),
-  createdAt: z.date(),
-});
 export const DeploymentSummaryDto = z.object({
   id: z.uuid(),
   status: z.enum(DEPLOYMENT_STATUSES),
@@ -61,18 +50,6 @@ export const ProjectDto = z.object({
   environments: z.array(EnvironmentDto.extend({ latestDeployment: DeploymentSummaryDto.nullable() })),
 });
 export const ProjectListDto = pageDto(ProjectDto);
-
-export const CreateEnvironmentInput = z.strictObject({
-  projectId: z.uuid(),
-  name: EnvironmentName,
-  protected: z.boolean().default(false),
-});
-export const UpdateEnvironmentInput = z
-  .strictObject({ id: z.uuid(), name: EnvironmentName.optional(), protected: z.boolean().optional() })
-  .refine((input) => input.name !== undefined || input.protected !== undefined, 'Give a name, protected or both');
-export const EnvironmentRef = z.strictObject({ id: z.uuid() });
-export const ListEnvironmentsInput = z.strictObject({ projectId: z.uuid() });
-export const EnvironmentListDto = z.object({ items: z.array(EnvironmentDto) });
 
 export const ConfigInput = z.strictObject({
   id: z.uuid().describe('The project'),

@@ -5,7 +5,7 @@ import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
 import type { Authorize } from '../policy.ts';
-import { loadProject } from './projects.service.ts';
+import { loadProject } from '../projects/projects.service.ts';
 
 const view = (e: Environment) => ({
   id: e.id,

@@ -1,7 +1,6 @@
 import { Ok } from '../auth/auth.schemas.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
-import * as environments from './environments.service.ts';
 import {
   CreateEnvironmentInput,
   EnvironmentDto,
@@ -9,7 +8,8 @@ import {
   EnvironmentRef,
   ListEnvironmentsInput,
   UpdateEnvironmentInput,
-} from './projects.schemas.ts';
+} from './environments.schemas.ts';
+import * as environments from './environments.service.ts';
 
 const tags = ['environments'];
 
