@@ -1,4 +1,4 @@
-import { ACTOR_TYPES, DEPLOYMENT_STATUSES, TIERS } from '@strictops/db';
+import { ACTOR_TYPES, DEPLOYMENT_STATUSES } from '@strictops/db';
 import { z } from 'zod';
 import { DateInput } from '../input-bounds.ts';
 import { optionalInput } from '../input-fields.ts';
@@ -66,18 +66,4 @@ export const ReportInput = z.strictObject({
   deploymentId: z.uuid(),
   status: z.enum(['succeeded', 'failed', 'cancelled']),
   message: z.string().trim().max(1000).optional().describe('What happened, in a sentence'),
-});
-export const SetTierInput = z.strictObject({
-  organizationId: z.uuid(),
-  tier: z.enum(TIERS),
-  limitOverrides: z
-    .record(z.string(), z.number().int().min(0).nullable())
-    .nullable()
-    .optional()
-    .describe('ENTERPRISE only'),
-});
-export const TierDto = z.object({
-  organizationId: z.uuid(),
-  tier: z.enum(TIERS),
-  limitOverrides: z.record(z.string(), z.number().nullable()).nullable(),
 });

@@ -1,15 +1,9 @@
 import { RaiseAlertInput, RaisedAlertDto, ResolveAlertInput, ResolvedAlertDto } from '../alerts/alerts.schemas.ts';
 import { raiseAlert, resolveAlert } from '../alerts/monitoring.service.ts';
-import {
-  ClaimedDto,
-  ClaimInput,
-  DeploymentDto,
-  ReportInput,
-  SetTierInput,
-  TierDto,
-} from '../deployments/deployments.schemas.ts';
+import { ClaimedDto, ClaimInput, DeploymentDto, ReportInput } from '../deployments/deployments.schemas.ts';
 import { router } from '../trpc/init.ts';
 import { internalProcedure } from '../trpc/procedures.ts';
+import { SetTierInput, TierDto } from './billing.schemas.ts';
 import * as internal from './internal.service.ts';
 
 /**
