@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AwsConnection, Project } from '@strictops/db';
@@ -9,6 +8,8 @@ import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';
+import { cloudFormationTemplate, consoleUrl } from './cloudformation-template.ts';
+import { checkRole, ROLE_CHECK_FAILURES } from './sts-client.ts';
 
 export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 
@@ -31,67 +32,6 @@ function requireAws(aws: AwsSettings | undefined): AwsSettings {
       'This server has no StrictOps AWS account configured (STRICTOPS_AWS_ACCOUNT_ID)',
     );
   return aws;
-}
-
-/**
- * What the customer deploys in their account: a role StrictOps may assume only with the external
- * ID. The external ID is a parameter defaulting to this connection's, so the same document serves
- * as the quick-create template an operator publishes (`STRICTOPS_AWS_TEMPLATE_URL`). The role's
- * name is left to CloudFormation, so that two connections can live in one account.
- */
-export function cloudFormationTemplate(aws: AwsSettings, externalId: string) {
-  return JSON.stringify(
-    {
-      AWSTemplateFormatVersion: '2010-09-09',
-      Description: 'Lets StrictOps deploy into this account',
-      Parameters: {
-        ExternalId: {
-          Type: 'String',
-          Default: externalId,
-          AllowedPattern: '[\\w-]{32}',
-          Description: 'The external ID of your StrictOps AWS connection',
-        },
-      },
-      Resources: {
-        StrictOpsDeployRole: {
-          Type: 'AWS::IAM::Role',
-          Properties: {
-            AssumeRolePolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Principal: { AWS: `arn:aws:iam::${aws.accountId}:root` },
-                  Action: 'sts:AssumeRole',
-                  Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
-                },
-              ],
-            },
-            ManagedPolicyArns: ['arn:aws:iam::aws:policy/PowerUserAccess'],
-          },
-        },
-      },
-      Outputs: { RoleArn: { Value: { 'Fn::GetAtt': ['StrictOpsDeployRole', 'Arn'] } } },
-    },
-    null,
-    2,
-  );
-}
-
-/**
- * Where the customer creates the stack. CloudFormation's quick-create page opens only a template
- * kept in S3: with `STRICTOPS_AWS_TEMPLATE_URL` it is prefilled with this connection's external ID;
- * without, the link opens the create-stack page, where the template above is uploaded.
- */
-export function consoleUrl(aws: AwsSettings, connection: { id: string; externalId: string }) {
-  const home = `https://${aws.region}.console.aws.amazon.com/cloudformation/home?region=${aws.region}`;
-  if (!aws.templateUrl) return `${home}#/stacks/create/template`;
-  const query = new URLSearchParams({
-    templateURL: aws.templateUrl,
-    stackName: `strictops-${connection.id.slice(-12)}`,
-    param_ExternalId: connection.externalId,
-  });
-  return `${home}#/stacks/quickcreate?${query}`;
 }
 
 export async function createAwsConnection(
@@ -127,46 +67,6 @@ export async function loadConnection(
   return connection;
 }
 
-/** What STS said to one AssumeRole call, where it is a statement about the role. */
-type Answer = 'assumed' | 'denied' | 'rejected';
-
-/**
- * One AssumeRole call. Only `AccessDenied` says the role refuses; throttling, AWS failing, a
- * timeout or StrictOps's own credentials failing say nothing about the role, so they change
- * nothing and the caller may try again (`AWS_UNAVAILABLE`).
- */
-async function assume(sts: STSClient, roleArn: string, externalId: string | undefined): Promise<Answer> {
-  try {
-    await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: roleArn,
-        RoleSessionName: 'strictops-verify',
-        ExternalId: externalId,
-        DurationSeconds: 900,
-      }),
-    );
-    return 'assumed';
-  } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'AccessDenied') return 'denied';
-    if (name === 'ValidationError' || name === 'MalformedPolicyDocument') return 'rejected';
-    throw new AppError(
-      'AWS_UNAVAILABLE',
-      'AWS could not be asked about the role just now: nothing changed, try again',
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
-const FAILURES = {
-  denied:
-    'AWS refused to let StrictOps assume the role: check that it exists and that its trust policy names the StrictOps account and this connection’s external ID',
-  rejected: 'AWS did not accept this role ARN',
-  unsafe: 'The role can be assumed without the external ID: add the sts:ExternalId condition to its trust policy',
-} as const;
-
 /**
  * Checks the role: it must be assumable with the connection's external ID, and refuse a call
  * without it (a role that trusts anyone knowing its ARN lets other StrictOps customers use it: the
@@ -199,7 +99,7 @@ export async function verifyAwsConnection(
     connection.roleArn = roleArn;
     connection.accountId = accountId;
     connection.status = failure ? 'failed' : 'verified';
-    connection.failureReason = failure ? FAILURES[failure] : null;
+    connection.failureReason = failure ? ROLE_CHECK_FAILURES[failure] : null;
     connection.verifiedAt = failure ? null : new Date();
     await flushOrDuplicate(
       em,
@@ -223,23 +123,6 @@ async function refuseRoleChangeInUse(em: EntityManager, connection: AwsConnectio
   if (!connection.roleArn || connection.roleArn === roleArn) return;
   const users = await projectsUsing(em, connection.id);
   if (users.length) throw inUse(users, 'roleArn');
-}
-
-/** What is wrong with the role, or null when it is assumable with the external ID and only with it. */
-async function checkRole(settings: AwsSettings, roleArn: string, externalId: string) {
-  const sts = new STSClient({
-    region: settings.region,
-    credentials: settings.credentials,
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 5000 },
-  });
-  try {
-    const answer = await assume(sts, roleArn, externalId);
-    if (answer !== 'assumed') return answer;
-    return (await assume(sts, roleArn, undefined)) === 'assumed' ? 'unsafe' : null;
-  } finally {
-    sts.destroy();
-  }
 }
 
 const projectsUsing = (em: EntityManager, id: string) =>

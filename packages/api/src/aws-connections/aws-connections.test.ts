@@ -2,7 +2,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { STS_FAULTS, type StsFault, stsHandler } from '../testing/aws-sts.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
-import { cloudFormationTemplate, consoleUrl } from './aws-connections.service.ts';
+import { cloudFormationTemplate, consoleUrl } from './cloudformation-template.ts';
 
 let api: TestApi;
 const sts = setupServer();
