@@ -15,6 +15,7 @@ import {
   UpdateAlertChannelInput,
 } from './alert-channels.schemas.ts';
 import * as channels from './alert-channels.service.ts';
+import { testAlertChannel } from './test-sends.ts';
 
 const tags = ['alert channels'];
 
@@ -95,7 +96,7 @@ export const alertChannelsRouter = router({
     .input(AlertChannelRef)
     .output(TestResultDto)
     .mutation(({ ctx, input }) =>
-      channels.testAlertChannel(ctx.transaction, {
+      testAlertChannel(ctx.transaction, {
         audit: ctx.audit,
         id: input.id,
         mailer: ctx.mailer ?? fallbackMailer(),

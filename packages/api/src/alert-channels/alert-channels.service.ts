@@ -1,28 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  type AlertAttempt,
-  AlertChannel,
-  type AlertChannelType,
-  AlertDelivery,
-  type AlertRouting,
-  uuidv7,
-} from '@strictops/db';
+import { AlertChannel, type AlertChannelType, type AlertDelivery, type AlertRouting, uuidv7 } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../flush.ts';
-import type { Mailer } from '../invitations/mailer.ts';
 import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
-import type { RunInTransaction } from '../trpc/transaction.ts';
-import { type AlertEvent, describeAlert } from './alert-messages.ts';
 import { parseChannelTarget } from './channel-targets.ts';
-import { type ChannelAddress, deliverAlert, newSigningSecret } from './notifications.ts';
+import { newSigningSecret } from './notifications.ts';
 import { routingFor, routingView } from './routing.ts';
-import type { DeliveryResult } from './safe-http.ts';
 import type { SecretBox } from './secret-box.ts';
-
-/** How many attempts a delivery keeps in its log. */
-export const ATTEMPTS_KEPT = 10;
 
 const view = (c: AlertChannel) => ({
   id: c.id,
@@ -39,28 +25,6 @@ export async function loadChannel(em: EntityManager, id: string, options: { with
   const channel = await em.findOne(AlertChannel, { id }, options.withSecret ? { populate: ['secret'] } : {});
   if (!channel) throw new AppError('ALERT_CHANNEL_NOT_FOUND', 'Alert channel not found', { field: 'id' });
   return channel;
-}
-
-/** Why a delivery failed when this server cannot open the channel's secret. */
-export const UNREADABLE_SECRET = 'this server cannot open the channel’s secret (was STRICTOPS_SECRETS_KEY changed?)';
-
-/**
- * What delivery needs of a channel, its secret unsealed; null when this server cannot open it (a
- * different key): that is a failed delivery with a reason, like any other, not a crash.
- */
-export function channelAddress(
-  channel: Pick<AlertChannel, 'id' | 'type' | 'target' | 'secret'>,
-  secrets: SecretBox,
-): ChannelAddress | null {
-  try {
-    return {
-      type: channel.type,
-      target: channel.target,
-      secret: channel.secret ? secrets.open(channel.secret, channel.id) : null,
-    };
-  } catch {
-    return null;
-  }
 }
 
 /** A duplicate name is a clear error, not a failed transaction. */
@@ -183,97 +147,6 @@ export async function deleteAlertChannel(em: EntityManager, { audit, id }: { aud
 export async function listAlertChannels(em: EntityManager) {
   const channels = await em.find(AlertChannel, {}, { orderBy: { name: 'asc' } });
   return { items: channels.map(view) };
-}
-
-/** Adds one attempt to a delivery's log, keeping the latest few. */
-export function recordAttempt(delivery: AlertDelivery, result: DeliveryResult, at: Date, durationMs: number) {
-  const attempt: AlertAttempt = {
-    at: at.toISOString(),
-    statusCode: result.status,
-    error: result.error,
-    durationMs: Math.round(durationMs),
-  };
-  delivery.attempts = [...delivery.attempts, attempt].slice(-ATTEMPTS_KEPT);
-}
-
-/**
- * A test send waits on an endpoint the organization chose. It holds no database connection while
- * it waits, but a deliberately slow endpoint could still tie up this process's sockets and its
- * requests' time for everyone: this many run at once, per organization and per server process;
- * more are refused at once with `ALERT_TEST_BUSY`.
- */
-export const TEST_SENDS_AT_ONCE = { perOrganization: 2, perProcess: 4 };
-const testSendsInFlight = { total: 0, byOrganization: new Map<string, number>() };
-
-async function inTestSendSlot<T>(organizationId: string, send: () => Promise<T>): Promise<T> {
-  const mine = testSendsInFlight.byOrganization.get(organizationId) ?? 0;
-  if (mine >= TEST_SENDS_AT_ONCE.perOrganization || testSendsInFlight.total >= TEST_SENDS_AT_ONCE.perProcess) {
-    throw new AppError('ALERT_TEST_BUSY', 'Other test alerts are still being sent: try again in a few seconds', {
-      retryAfterSeconds: 5,
-    });
-  }
-  testSendsInFlight.total++;
-  testSendsInFlight.byOrganization.set(organizationId, mine + 1);
-  try {
-    return await send();
-  } finally {
-    testSendsInFlight.total--;
-    const left = (testSendsInFlight.byOrganization.get(organizationId) ?? 1) - 1;
-    if (left > 0) testSendsInFlight.byOrganization.set(organizationId, left);
-    else testSendsInFlight.byOrganization.delete(organizationId);
-  }
-}
-
-/**
- * Sends a test alert now, through the same code as real ones, and reports the outcome: a status
- * code or a reason, never what the remote answered in its body. The try joins the delivery log.
- *
- * The send runs with no transaction open (a slow endpoint holds no database connection): the
- * channel is read in a short transaction, and the try recorded in another, which finds the channel
- * again (deleted meanwhile: ALERT_CHANNEL_NOT_FOUND, and nothing is recorded).
- */
-export async function testAlertChannel(
-  transaction: RunInTransaction,
-  { audit, id, mailer, secrets }: { audit: AuditScope; id: string; mailer: Mailer; secrets: SecretBox },
-) {
-  const channel = await transaction(async (em) => {
-    const found = await loadChannel(em, id, { withSecret: true });
-    return { id: found.id, name: found.name, address: channelAddress(found, secrets) };
-  });
-  const now = new Date();
-  const deliveryId = uuidv7();
-  const event = 'alert.test' satisfies AlertEvent;
-  const payload = { channel: { id: channel.id, name: channel.name } };
-  const started = performance.now();
-  const { address } = channel;
-  const result: DeliveryResult = address
-    ? await inTestSendSlot(audit.organizationId, () =>
-        deliverAlert(address, describeAlert(deliveryId, event, payload, now), mailer),
-      )
-    : { ok: false, status: null, error: UNREADABLE_SECRET };
-  const durationMs = performance.now() - started;
-  return transaction(async (em) => {
-    const found = await loadChannel(em, id);
-    const delivery = em.create(AlertDelivery, {
-      id: deliveryId,
-      organization: audit.organizationId,
-      channel: found,
-      event,
-      payload,
-      status: result.ok ? 'delivered' : 'failed',
-      attemptCount: 1,
-      attempts: [],
-      deliveredAt: result.ok ? new Date() : null,
-    });
-    recordAttempt(delivery, result, now, durationMs);
-    await em.flush();
-    await recordAuditEvent(em, audit, {
-      action: 'alert_channel.tested',
-      target: { type: 'alert_channel', id: found.id, display: found.name },
-      changes: { result: { after: result.ok ? 'delivered' : (result.error ?? 'failed') } },
-    });
-    return { ok: result.ok, statusCode: result.status, error: result.error };
-  });
 }
 
 /** The channel's delivery log, newest first. */

@@ -6,11 +6,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { transition } from '../deployments/deployments.service.ts';
 import { ENTITLEMENTS } from '../entitlements/entitlements.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
-import { TEST_SENDS_AT_ONCE, UNREADABLE_SECRET } from './alert-channels.service.ts';
 import { SUMMARY_ITEMS_LISTED } from './alert-messages.ts';
+import { UNREADABLE_SECRET } from './channel-targets.ts';
 import { createAlertDispatcher, LEASE_SECONDS, MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from './dispatcher.ts';
 import { PAGERDUTY_EVENTS_URL } from './notifications.ts';
 import { createSecretBox } from './secret-box.ts';
+import { TEST_SENDS_AT_ONCE } from './test-sends.ts';
 
 const SLACK_URL = 'https://hooks.slack.com/services/T0001/B0001/slacksecretpart0001';
 const WEBHOOK_URL = 'https://hooks.example.com/strictops';

@@ -1,7 +1,12 @@
-import type { AlertChannelType } from '@strictops/db';
+import type { AlertChannel, AlertChannelType } from '@strictops/db';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import type { ChannelAddress } from './notifications.ts';
 import { checkUrl } from './safe-http.ts';
+import type { SecretBox } from './secret-box.ts';
+
+// A channel's target both ways: on save, what the customer typed split into what may be shown and
+// the secret to seal; on delivery, the address with that secret unsealed.
 
 const SLACK_HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
 /** An incoming webhook's path: /services/<team>/<bot>/<secret>. */
@@ -59,4 +64,26 @@ function slackWebhook(raw: string): URL {
     throw invalidTarget('A Slack incoming-webhook URL is https://hooks.slack.com/services/…, as Slack shows it');
   }
   return url;
+}
+
+/** Why a delivery failed when this server cannot open the channel's secret. */
+export const UNREADABLE_SECRET = 'this server cannot open the channel’s secret (was STRICTOPS_SECRETS_KEY changed?)';
+
+/**
+ * What delivery needs of a channel, its secret unsealed; null when this server cannot open it (a
+ * different key): that is a failed delivery with a reason, like any other, not a crash.
+ */
+export function channelAddress(
+  channel: Pick<AlertChannel, 'id' | 'type' | 'target' | 'secret'>,
+  secrets: SecretBox,
+): ChannelAddress | null {
+  try {
+    return {
+      type: channel.type,
+      target: channel.target,
+      secret: channel.secret ? secrets.open(channel.secret, channel.id) : null,
+    };
+  } catch {
+    return null;
+  }
 }
