@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { STACK_STRATEGIES } from '@strictops/db';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AWS_REGION } from '../stacks/cloudformation.ts';
 
@@ -80,7 +80,9 @@ export type ConfigResult =
   | { ok: true; config: StrictopsConfig; sha256: string }
   | { ok: false; problems: ConfigProblem[] };
 
-const problem = (message: string, path = '', position: { line: number; col: number } | null = null): ConfigProblem => ({
+type Position = { line: number; col: number } | null;
+
+const problem = (message: string, path = '', position: Position = null): ConfigProblem => ({
   path,
   message,
   line: position?.line ?? null,
@@ -104,8 +106,14 @@ function depthOf(node: unknown, depth = 0): number {
   return depth;
 }
 
-/** Parses and checks a strictops.yml: the normalized configuration, or every problem found. */
-export function parseConfig(text: string): ConfigResult {
+type Path = (string | number)[];
+/** Where a path of the document starts, for pointing a problem at its line and column. */
+type Positions = { of(path: Path): Position; ofKey(parent: Path, key: string): Position };
+
+/** The checks before anything is interpreted: size, encoding, YAML syntax, nesting and aliases. */
+function readDocument(
+  text: string,
+): { ok: false; problems: ConfigProblem[] } | { ok: true; data: unknown; positions: Positions } {
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
     return { ok: false, problems: [problem(`strictops.yml may be at most ${MAX_CONFIG_BYTES / 1024} KiB`)] };
   }
@@ -131,8 +139,11 @@ export function parseConfig(text: string): ConfigResult {
   } catch (error) {
     return { ok: false, problems: [problem((error as Error).message)] };
   }
+  return { ok: true, data, positions: positionsIn(doc, at) };
+}
 
-  const positionOf = (path: (string | number)[]) => {
+function positionsIn(doc: Document, at: (offset: number | undefined) => Position): Positions {
+  const of = (path: Path) => {
     for (let end = path.length; end >= 0; end--) {
       const node = doc.getIn(path.slice(0, end), true) as Node | undefined;
       if (node?.range) return at(node.range[0]);
@@ -140,67 +151,91 @@ export function parseConfig(text: string): ConfigResult {
     return null;
   };
   // An unknown key is pointed at by the key itself, not by its value.
-  const keyPositionOf = (parent: (string | number)[], key: string) => {
+  const ofKey = (parent: Path, key: string) => {
     const map = doc.getIn(parent, true);
     const pair = isMap(map) ? map.items.find((item) => isScalar(item.key) && item.key.value === key) : undefined;
     const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-    return range ? at(range[0]) : positionOf([...parent, key]);
+    return range ? at(range[0]) : of([...parent, key]);
   };
-  const parsed = ConfigSchema.safeParse(data);
-  const problems: ConfigProblem[] = parsed.success
-    ? []
-    : parsed.error.issues.flatMap((issue) => {
-        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-        const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
-        return keys.map((key) => {
-          const full = key === undefined ? path : [...path, key];
-          return problem(
-            key === undefined ? issue.message : `Unknown key "${key}"`,
-            full.join('.'),
-            key === undefined ? positionOf(full) : keyPositionOf(path, key),
-          );
-        });
-      });
-  // References are checked even when the shapes are wrong, so one pass reports every problem.
-  const raw = (data && typeof data === 'object' ? data : {}) as Record<string, unknown>;
-  const asMap = (value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return { of, ofKey };
+}
+
+/** What the schema refused, one problem per unknown key. */
+function shapeProblems(error: z.ZodError, positions: Positions): ConfigProblem[] {
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+    return keys.map((key) => {
+      const full = key === undefined ? path : [...path, key];
+      return problem(
+        key === undefined ? issue.message : `Unknown key "${key}"`,
+        full.join('.'),
+        key === undefined ? positions.of(full) : positions.ofKey(path, key),
+      );
+    });
+  });
+}
+
+const asMap = (value: unknown) =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+const problemAt = (message: string, path: Path, positions: Positions) =>
+  problem(message, path.join('.'), positions.of(path));
+
+/**
+ * What refers to something undeclared, or cannot be: read from the raw data, so that it is checked
+ * even when the shapes are wrong and one pass reports every problem.
+ */
+function referenceProblems(data: unknown, positions: Positions): ConfigProblem[] {
+  const raw = asMap(data);
   const services = asMap(raw.services);
   const resources = asMap(raw.resources);
+  const problems: ConfigProblem[] = [];
   for (const [serviceName, service] of Object.entries(services)) {
     const uses = asMap(service).resources;
     (Array.isArray(uses) ? uses : []).forEach((resource, i) => {
       if (typeof resource === 'string' && !(resource in resources)) {
-        const path = ['services', serviceName, 'resources', i];
         problems.push(
-          problem(
+          problemAt(
             `Service "${serviceName}" uses "${resource}", which resources does not declare`,
-            path.join('.'),
-            positionOf(path),
+            ['services', serviceName, 'resources', i],
+            positions,
           ),
         );
       }
     });
     const { type, port } = asMap(service);
     if (type !== undefined && type !== 'container' && port !== undefined) {
-      const path = ['services', serviceName, 'port'];
-      problems.push(problem('Only container services listen on a port', path.join('.'), positionOf(path)));
+      problems.push(
+        problemAt('Only container services listen on a port', ['services', serviceName, 'port'], positions),
+      );
     }
   }
   for (const [environmentName, environment] of Object.entries(asMap(raw.environments))) {
     for (const serviceName of Object.keys(asMap(asMap(environment).services))) {
       if (!(serviceName in services)) {
-        const path = ['environments', environmentName, 'services', serviceName];
         problems.push(
-          problem(
+          problemAt(
             `Environment "${environmentName}" overrides "${serviceName}", which services does not declare`,
-            path.join('.'),
-            positionOf(path),
+            ['environments', environmentName, 'services', serviceName],
+            positions,
           ),
         );
       }
     }
   }
+  return problems;
+}
+
+/** Parses and checks a strictops.yml: the normalized configuration, or every problem found. */
+export function parseConfig(text: string): ConfigResult {
+  const read = readDocument(text);
+  if (!read.ok) return read;
+  const parsed = ConfigSchema.safeParse(read.data);
+  const problems = [
+    ...(parsed.success ? [] : shapeProblems(parsed.error, read.positions)),
+    ...referenceProblems(read.data, read.positions),
+  ];
   if (problems.length || !parsed.success) return { ok: false, problems };
   return { ok: true, config: parsed.data, sha256: createHash('sha256').update(text).digest('hex') };
 }
