@@ -114,16 +114,7 @@ async function linkInstallation(
   { audit, installationId, info }: { audit: AuditScope; installationId: number; info: GithubInstallationInfo },
 ) {
   const existing = await em.findOne(GithubInstallation, { installationId });
-  if (existing) {
-    applyInstallationInfo(existing, info);
-    await em.flush();
-    await recordAuditEvent(em, audit, {
-      action: 'github_installation.updated',
-      target: { type: 'github_installation', id: existing.id, display: info.account.login },
-      changes: { repositorySelection: { after: info.repository_selection }, status: { after: existing.status } },
-    });
-    return view(existing);
-  }
+  if (existing) return refreshInstallation(em, { audit, installation: existing, info });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'githubInstallations' });
   const installation = em.create(GithubInstallation, {
     organization: audit.organizationId,
@@ -134,28 +125,50 @@ async function linkInstallation(
     permissions: info.permissions ?? {},
   });
   applyInstallationInfo(installation, info);
-  await flushOrDuplicate(em, async (cause) => {
-    // Lost a race: to another organization, or to a second completion of this same install.
-    const [owner] = await em.execute<{ organization_id: string | null }[]>(
-      'select github_installation_organization(?) as organization_id',
-      [installationId],
-    );
-    return owner?.organization_id === audit.organizationId
-      ? new AppError('CONFLICT', 'A concurrent request linked this installation to this organization just now', {
-          field: 'installationId',
-          cause,
-        })
-      : new AppError('INSTALLATION_ALREADY_LINKED', 'This GitHub installation is linked to another organization', {
-          field: 'installationId',
-          cause,
-        });
-  });
+  await flushOrDuplicate(em, (cause) =>
+    lostLinkRace(em, { organizationId: audit.organizationId, installationId, cause }),
+  );
   await recordAuditEvent(em, audit, {
     action: 'github_installation.connected',
     target: { type: 'github_installation', id: installation.id, display: info.account.login },
     changes: { installationId: { after: installationId }, account: { after: info.account.login } },
   });
   return view(installation);
+}
+
+/** An installation this organization linked before: what GitHub says of it now replaces what we had. */
+async function refreshInstallation(
+  em: EntityManager,
+  { audit, installation, info }: { audit: AuditScope; installation: GithubInstallation; info: GithubInstallationInfo },
+) {
+  applyInstallationInfo(installation, info);
+  await em.flush();
+  await recordAuditEvent(em, audit, {
+    action: 'github_installation.updated',
+    target: { type: 'github_installation', id: installation.id, display: info.account.login },
+    changes: { repositorySelection: { after: info.repository_selection }, status: { after: installation.status } },
+  });
+  return view(installation);
+}
+
+/** The insert lost a race: to another organization, or to a second completion of this same install. */
+async function lostLinkRace(
+  em: EntityManager,
+  { organizationId, installationId, cause }: { organizationId: string; installationId: number; cause: unknown },
+) {
+  const [owner] = await em.execute<{ organization_id: string | null }[]>(
+    'select github_installation_organization(?) as organization_id',
+    [installationId],
+  );
+  return owner?.organization_id === organizationId
+    ? new AppError('CONFLICT', 'A concurrent request linked this installation to this organization just now', {
+        field: 'installationId',
+        cause,
+      })
+    : new AppError('INSTALLATION_ALREADY_LINKED', 'This GitHub installation is linked to another organization', {
+        field: 'installationId',
+        cause,
+      });
 }
 
 export async function listInstallations(em: EntityManager) {
