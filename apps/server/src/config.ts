@@ -166,15 +166,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads the environment once at start; every bad variable is named in one message. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+type Env = z.infer<typeof EnvSchema>;
+
+/** The environment checked against the schema, every bad variable named in one message. */
+function parseEnv(env: NodeJS.ProcessEnv): Env {
   // An empty variable (`DATABASE_URL=`) means unset, as in most shells' and tools' conventions.
   const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** The GitHub App's settings: all of them or none, never a half-configured App. */
+function githubSettings(e: Env): GithubAppSettings | undefined {
   const githubParts = {
     GITHUB_APP_ID: e.GITHUB_APP_ID,
     GITHUB_APP_SLUG: e.GITHUB_APP_SLUG,
@@ -189,6 +195,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       `Invalid configuration:\n  the GitHub App settings go together: set ${Object.keys(githubParts).join(', ')}, or none (missing: ${missingGithub.map(([name]) => name).join(', ')})`,
     );
   }
+  return e.GITHUB_APP_ID &&
+    e.GITHUB_APP_SLUG &&
+    e.GITHUB_APP_PRIVATE_KEY &&
+    e.GITHUB_WEBHOOK_SECRET &&
+    e.GITHUB_CLIENT_ID &&
+    e.GITHUB_CLIENT_SECRET
+    ? {
+        appId: e.GITHUB_APP_ID,
+        slug: e.GITHUB_APP_SLUG,
+        privateKey: e.GITHUB_APP_PRIVATE_KEY,
+        webhookSecret: e.GITHUB_WEBHOOK_SECRET,
+        clientId: e.GITHUB_CLIENT_ID,
+        clientSecret: e.GITHUB_CLIENT_SECRET,
+        apiUrl: e.GITHUB_API_URL?.replace(/\/+$/, ''),
+        webUrl: e.GITHUB_URL?.replace(/\/+$/, ''),
+      }
+    : undefined;
+}
+
+/** Reads the environment once at start; every bad variable is named in one message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const e = parseEnv(env);
+  const github = githubSettings(e);
   if (e.RATE_LIMITS === 'off' && e.NODE_ENV === 'production') {
     throw new ConfigError(
       'Invalid configuration:\n  RATE_LIMITS: off is for benchmarks and local development, never with NODE_ENV=production',
@@ -220,24 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     aws: e.STRICTOPS_AWS_ACCOUNT_ID
       ? { accountId: e.STRICTOPS_AWS_ACCOUNT_ID, region: e.AWS_REGION, templateUrl: e.STRICTOPS_AWS_TEMPLATE_URL }
       : undefined,
-    github:
-      e.GITHUB_APP_ID &&
-      e.GITHUB_APP_SLUG &&
-      e.GITHUB_APP_PRIVATE_KEY &&
-      e.GITHUB_WEBHOOK_SECRET &&
-      e.GITHUB_CLIENT_ID &&
-      e.GITHUB_CLIENT_SECRET
-        ? {
-            appId: e.GITHUB_APP_ID,
-            slug: e.GITHUB_APP_SLUG,
-            privateKey: e.GITHUB_APP_PRIVATE_KEY,
-            webhookSecret: e.GITHUB_WEBHOOK_SECRET,
-            clientId: e.GITHUB_CLIENT_ID,
-            clientSecret: e.GITHUB_CLIENT_SECRET,
-            apiUrl: e.GITHUB_API_URL?.replace(/\/+$/, ''),
-            webUrl: e.GITHUB_URL?.replace(/\/+$/, ''),
-          }
-        : undefined,
+    github,
     appUrl: e.STRICTOPS_APP_URL?.replace(/\/+$/, ''),
     secretsKey: e.STRICTOPS_SECRETS_KEY,
     serviceCredentials: e.STRICTOPS_SERVICE_TOKENS ?? [],
