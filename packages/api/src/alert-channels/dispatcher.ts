@@ -30,6 +30,11 @@ export type AlertDispatcher = {
 
 type Log = (message: string, fields: Record<string, unknown>) => void;
 
+type InOrganization = <T>(organizationId: string, work: (em: EntityManager) => Promise<T>) => Promise<T>;
+
+/** One claimed delivery: its id, its organization, and the attempt count its claim set. */
+type Claim = { id: string; organizationId: string; claim: number };
+
 /**
  * Delivers the alert outbox. Claims due deliveries of every organization through the one
  * cross-tenant function (`claim_alert_deliveries`, which leases them with FOR UPDATE SKIP LOCKED,
@@ -52,7 +57,7 @@ export function createAlertDispatcher({
   batchSize?: number;
   log?: Log;
 }): AlertDispatcher {
-  const inOrganization = <T>(organizationId: string, work: (em: EntityManager) => Promise<T>) =>
+  const inOrganization: InOrganization = (organizationId, work) =>
     (orm.em.fork() as EntityManager).transactional(async (em) => {
       await enterOrganization(em, organizationId);
       return work(em);
@@ -62,22 +67,8 @@ export function createAlertDispatcher({
    * Sends one claimed delivery, if the claim (the attempt count the claim set) is still the latest:
    * a dispatcher whose lease ran out and was claimed again elsewhere leaves it to the new holder.
    */
-  async function deliverOne(id: string, organizationId: string, claim: number) {
-    const found = await inOrganization(organizationId, async (em) => {
-      const renewed = await em.execute<{ id: string }[]>(
-        `update alert_delivery set next_attempt_at = now() + make_interval(secs => ?)
-          where id = ? and status = 'pending' and attempt_count = ? returning id`,
-        [LEASE_SECONDS, id, claim],
-      );
-      if (renewed.length === 0) return null;
-      const delivery = await em.findOneOrFail(AlertDelivery, { id }, { populate: ['channel', 'channel.secret'] });
-      const { enabled, name } = delivery.channel;
-      return {
-        delivery: { event: delivery.event, payload: delivery.payload },
-        // A disabled channel's secret is not even opened.
-        channel: { address: enabled ? channelAddress(delivery.channel, secrets) : null, enabled, name },
-      };
-    });
+  async function deliverOne(claim: Claim) {
+    const found = await readClaimed(inOrganization, secrets, claim);
     if (!found) return;
     const now = new Date();
     const started = performance.now();
@@ -85,36 +76,19 @@ export function createAlertDispatcher({
     const result: DeliveryResult = !enabled
       ? { ok: false, status: null, error: 'the channel is disabled' }
       : address
-        ? await deliverAlert(address, describeAlert(id, found.delivery.event, found.delivery.payload, now), mailer)
+        ? await deliverAlert(
+            address,
+            describeAlert(claim.id, found.delivery.event, found.delivery.payload, now),
+            mailer,
+          )
         : { ok: false, status: null, error: UNREADABLE_SECRET };
     const durationMs = performance.now() - started;
-    await inOrganization(organizationId, async (em) => {
-      const delivery = await em.findOne(AlertDelivery, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      // Only the holder of the latest claim records: an older claim's late result changes nothing.
-      if (delivery?.status !== 'pending' || delivery.attemptCount !== claim) return;
-      recordAttempt(delivery, result, now, durationMs);
-      if (result.ok) {
-        delivery.status = 'delivered';
-        delivery.deliveredAt = new Date();
-        delivery.nextAttemptAt = null;
-      } else if (!found.channel.enabled || delivery.attemptCount >= MAX_ATTEMPTS) {
-        delivery.status = 'failed';
-        delivery.nextAttemptAt = null;
-      } else {
-        const wait = RETRY_DELAYS_SECONDS[delivery.attemptCount - 1] ?? RETRY_DELAYS_SECONDS.at(-1) ?? 60;
-        delivery.nextAttemptAt = new Date(Date.now() + wait * 1000);
-      }
-      await em.flush();
-      if (!result.ok) {
-        // The channel's id and the reason only: its URL or key never reaches the log.
-        log('alert delivery failed', {
-          deliveryId: id,
-          channel: found.channel.name,
-          error: result.error,
-          attempt: delivery.attemptCount,
-          status: delivery.status,
-        });
-      }
+    await recordOutcome(inOrganization, log, {
+      ...claim,
+      channel: { enabled, name: found.channel.name },
+      result,
+      at: now,
+      durationMs,
     });
   }
 
@@ -138,7 +112,7 @@ export function createAlertDispatcher({
       );
     for (const { delivery_id, organization_id, attempt_count } of claimed) {
       try {
-        await deliverOne(delivery_id, organization_id, attempt_count);
+        await deliverOne({ id: delivery_id, organizationId: organization_id, claim: attempt_count });
       } catch (error) {
         // Left leased: it is tried again once the lease ends, unless it has used up its attempts.
         log('alert delivery crashed', { deliveryId: delivery_id, error: (error as Error).message });
@@ -148,6 +122,21 @@ export function createAlertDispatcher({
     return claimed.length;
   }
 
+  return pollEvery({ runOnce, intervalMs, batchSize, log });
+}
+
+/** Polls `runOnce` every `intervalMs` between `start` and `stop`; a full batch goes again at once. */
+function pollEvery({
+  runOnce,
+  intervalMs,
+  batchSize,
+  log,
+}: {
+  runOnce: () => Promise<number>;
+  intervalMs: number;
+  batchSize: number;
+  log: Log;
+}): AlertDispatcher {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
@@ -173,4 +162,75 @@ export function createAlertDispatcher({
       await running;
     },
   };
+}
+
+/**
+ * Starts the delivery's lease again and reads what sending needs; null when the claim is no longer
+ * the latest (the delivery was claimed again elsewhere, or is no longer pending).
+ */
+function readClaimed(inOrganization: InOrganization, secrets: SecretBox, { id, organizationId, claim }: Claim) {
+  return inOrganization(organizationId, async (em) => {
+    const renewed = await em.execute<{ id: string }[]>(
+      `update alert_delivery set next_attempt_at = now() + make_interval(secs => ?)
+        where id = ? and status = 'pending' and attempt_count = ? returning id`,
+      [LEASE_SECONDS, id, claim],
+    );
+    if (renewed.length === 0) return null;
+    const delivery = await em.findOneOrFail(AlertDelivery, { id }, { populate: ['channel', 'channel.secret'] });
+    const { enabled, name } = delivery.channel;
+    return {
+      delivery: { event: delivery.event, payload: delivery.payload },
+      // A disabled channel's secret is not even opened.
+      channel: { address: enabled ? channelAddress(delivery.channel, secrets) : null, enabled, name },
+    };
+  });
+}
+
+/** Records the attempt and what follows it: delivered, failed for good, or the next try's time. */
+function recordOutcome(
+  inOrganization: InOrganization,
+  log: Log,
+  {
+    id,
+    organizationId,
+    claim,
+    channel,
+    result,
+    at,
+    durationMs,
+  }: Claim & {
+    channel: { enabled: boolean; name: string };
+    result: DeliveryResult;
+    at: Date;
+    durationMs: number;
+  },
+) {
+  return inOrganization(organizationId, async (em) => {
+    const delivery = await em.findOne(AlertDelivery, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    // Only the holder of the latest claim records: an older claim's late result changes nothing.
+    if (delivery?.status !== 'pending' || delivery.attemptCount !== claim) return;
+    recordAttempt(delivery, result, at, durationMs);
+    if (result.ok) {
+      delivery.status = 'delivered';
+      delivery.deliveredAt = new Date();
+      delivery.nextAttemptAt = null;
+    } else if (!channel.enabled || delivery.attemptCount >= MAX_ATTEMPTS) {
+      delivery.status = 'failed';
+      delivery.nextAttemptAt = null;
+    } else {
+      const wait = RETRY_DELAYS_SECONDS[delivery.attemptCount - 1] ?? RETRY_DELAYS_SECONDS.at(-1) ?? 60;
+      delivery.nextAttemptAt = new Date(Date.now() + wait * 1000);
+    }
+    await em.flush();
+    if (!result.ok) {
+      // The channel's id and the reason only: its URL or key never reaches the log.
+      log('alert delivery failed', {
+        deliveryId: id,
+        channel: channel.name,
+        error: result.error,
+        attempt: delivery.attemptCount,
+        status: delivery.status,
+      });
+    }
+  });
 }

@@ -96,14 +96,9 @@ export async function authenticate(
   response: ResponseControl,
   { requested, allOrganizations }: { requested: string | null; allOrganizations: boolean },
 ): Promise<Authenticated | null> {
-  const apiToken = request.bearerToken && looksLikeApiToken(request.bearerToken) ? request.bearerToken : null;
-  // A malformed token (wrong shape or checksum) is refused before any database work.
-  if (apiToken && !isWellFormedToken(apiToken)) return null;
-  const sessionToken = apiToken ? null : (request.bearerToken ?? request.cookieToken);
-  if (!apiToken && !sessionToken) return null;
-  const viaCookie = !apiToken && request.bearerToken === null;
-  const sessionId = sessionToken ? hashSessionToken(sessionToken) : null;
-
+  const credential = credentialOf(request);
+  if (!credential) return null;
+  const { apiToken, sessionToken, sessionId, viaCookie } = credential;
   const key = requested?.trim().toLowerCase() || null;
   const [row] = await em.execute<CallerRow[]>('select * from request_caller(?, ?, ?, ?, ?)', [
     sessionId,
@@ -116,70 +111,97 @@ export async function authenticate(
     if (viaCookie) response.clearSessionCookie();
     return null;
   }
-  const user = { id: row.user_id, email: row.user_email, name: row.user_name };
-  let caller: Caller;
-  if (row.token_id !== null) {
-    caller = {
-      type: 'api_token',
-      user,
-      token: {
-        id: row.token_id,
-        name: row.token_name ?? '',
-        organizationId: row.token_organization_id ?? '',
-        scopes: row.token_scopes ?? [],
-        lastUsedAt: optionalDateOf(row.token_last_used_at),
-      },
-    };
-  } else {
-    const token = sessionToken as string;
-    const id = sessionId as string;
-    const expiresAt = await keepSessionAlive(em, {
-      id,
-      expiresAt: dateOf(row.session_expires_at as string),
-      lastSeenAt: dateOf(row.session_last_seen_at as string),
-    });
-    if (expiresAt && viaCookie) response.setSessionCookie(token, expiresAt);
-    caller = {
-      type: 'session',
-      user,
-      session: {
-        id,
-        token,
-        expiresAt: expiresAt ?? dateOf(row.session_expires_at as string),
-        activeOrganizationId: row.session_active_organization_id,
-      },
-    };
-  }
+  const caller =
+    row.token_id !== null
+      ? tokenCaller(row, row.token_id)
+      : await sessionCaller(em, response, row, {
+          token: sessionToken as string,
+          id: sessionId as string,
+          viaCookie,
+        });
+  return { caller, entry: entryOf(row), organizations: organizationsOf(row) };
+}
+
+/** The request's API token or session token, or null when it has none worth a database round trip. */
+function credentialOf(request: RequestInfo) {
+  const apiToken = request.bearerToken && looksLikeApiToken(request.bearerToken) ? request.bearerToken : null;
+  // A malformed token (wrong shape or checksum) is refused before any database work.
+  if (apiToken && !isWellFormedToken(apiToken)) return null;
+  const sessionToken = apiToken ? null : (request.bearerToken ?? request.cookieToken);
+  if (!apiToken && !sessionToken) return null;
+  const viaCookie = !apiToken && request.bearerToken === null;
+  const sessionId = sessionToken ? hashSessionToken(sessionToken) : null;
+  return { apiToken, sessionToken, sessionId, viaCookie };
+}
+
+const userOf = (row: CallerRow) => ({ id: row.user_id, email: row.user_email, name: row.user_name });
+
+function tokenCaller(row: CallerRow, tokenId: string): TokenCaller {
   return {
-    caller,
-    entry:
-      row.organization_id === null
-        ? null
-        : {
-            organization: {
-              id: row.organization_id,
-              name: row.organization_name,
-              slug: row.organization_slug,
-              tier: row.organization_tier,
-              limitOverrides: json(row.organization_limit_overrides),
-              createdAt: dateOf(row.organization_created_at),
-            },
-            membership: {
-              id: row.membership_id,
-              role: row.membership_role,
-              createdAt: dateOf(row.membership_created_at),
-            },
-          },
-    organizations:
-      row.organizations === null
-        ? null
-        : json(row.organizations).map((o) => ({
-            id: o.id,
-            slug: o.slug,
-            tier: o.tier,
-            limitOverrides: o.limit_overrides,
-          })),
+    type: 'api_token',
+    user: userOf(row),
+    token: {
+      id: tokenId,
+      name: row.token_name ?? '',
+      organizationId: row.token_organization_id ?? '',
+      scopes: row.token_scopes ?? [],
+      lastUsedAt: optionalDateOf(row.token_last_used_at),
+    },
   };
+}
+
+/** The session's caller, the session kept alive (and its cookie renewed when it came by cookie). */
+async function sessionCaller(
+  em: EntityManager,
+  response: ResponseControl,
+  row: CallerRow,
+  { token, id, viaCookie }: { token: string; id: string; viaCookie: boolean },
+): Promise<SessionCaller> {
+  const expiresAt = await keepSessionAlive(em, {
+    id,
+    expiresAt: dateOf(row.session_expires_at as string),
+    lastSeenAt: dateOf(row.session_last_seen_at as string),
+  });
+  if (expiresAt && viaCookie) response.setSessionCookie(token, expiresAt);
+  return {
+    type: 'session',
+    user: userOf(row),
+    session: {
+      id,
+      token,
+      expiresAt: expiresAt ?? dateOf(row.session_expires_at as string),
+      activeOrganizationId: row.session_active_organization_id,
+    },
+  };
+}
+
+function entryOf(row: CallerRow): Authenticated['entry'] {
+  if (row.organization_id === null) return null;
+  return {
+    organization: {
+      id: row.organization_id,
+      name: row.organization_name,
+      slug: row.organization_slug,
+      tier: row.organization_tier,
+      limitOverrides: json(row.organization_limit_overrides),
+      createdAt: dateOf(row.organization_created_at),
+    },
+    membership: {
+      id: row.membership_id,
+      role: row.membership_role,
+      createdAt: dateOf(row.membership_created_at),
+    },
+  };
+}
+
+function organizationsOf(row: CallerRow): Authenticated['organizations'] {
+  if (row.organizations === null) return null;
+  return json(row.organizations).map((o) => ({
+    id: o.id,
+    slug: o.slug,
+    tier: o.tier,
+    limitOverrides: o.limit_overrides,
+  }));
 }
 
 /**
