@@ -31,7 +31,24 @@ export function registerMetrics(
 ) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  countRequests(app, registry, procedureOf);
+  gaugePool(registry, orm);
+  if (rateLimits) countRateLimitRefusals(registry, rateLimits);
+  const outbox = gaugeOutbox(registry, orm);
 
+  const expected = Buffer.from(`Bearer ${token}`);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    const given = Buffer.from(request.headers.authorization ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return sendError(reply, { errorCode: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <METRICS_TOKEN>' });
+    }
+    outbox.newScrape();
+    const body = await registry.metrics();
+    return reply.type(registry.contentType).send(body);
+  });
+}
+
+function countRequests(app: FastifyInstance, registry: Registry, procedureOf: (request: FastifyRequest) => string) {
   const requests = new Counter({
     name: 'strictops_http_requests_total',
     help: 'HTTP requests answered, by procedure (or route), method and status',
@@ -50,7 +67,9 @@ export function registerMetrics(
     requests.inc({ procedure, method: request.method, status: String(reply.statusCode) });
     latency.observe({ procedure, method: request.method }, reply.elapsedTime / 1000);
   });
+}
 
+function gaugePool(registry: Registry, orm: Orm) {
   new Gauge({
     name: 'strictops_db_pool_connections',
     help: 'Database pool connections: open, idle, in use, requests waiting for one, and the maximum',
@@ -66,20 +85,23 @@ export function registerMetrics(
       this.set({ state: 'max' }, native.options.max);
     },
   });
+}
 
-  if (rateLimits) {
-    new Counter({
-      name: 'strictops_rate_limit_refusals_total',
-      help: 'Calls refused by a rate limit (429), by counter: read, write, deploy, auth-email, auth-ip',
-      labelNames: ['counter'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [counter, refused] of rateLimits.refusals()) this.inc({ counter }, refused);
-      },
-    });
-  }
+function countRateLimitRefusals(registry: Registry, rateLimits: RateLimits) {
+  new Counter({
+    name: 'strictops_rate_limit_refusals_total',
+    help: 'Calls refused by a rate limit (429), by counter: read, write, deploy, auth-email, auth-ip',
+    labelNames: ['counter'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [counter, refused] of rateLimits.refusals()) this.inc({ counter }, refused);
+    },
+  });
+}
 
+/** The outbox gauges; `newScrape` forgets the stats read for the previous scrape. */
+function gaugeOutbox(registry: Registry, orm: Orm) {
   // Read once per scrape, for both outbox gauges; a database that does not answer leaves them out
   // of this scrape rather than holding it up.
   let outbox: Promise<OutboxStats | undefined> | undefined;
@@ -118,15 +140,9 @@ export function registerMetrics(
       if (stats) this.set(Number(stats.oldest_due_seconds));
     },
   });
-
-  const expected = Buffer.from(`Bearer ${token}`);
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    const given = Buffer.from(request.headers.authorization ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return sendError(reply, { errorCode: 'UNAUTHENTICATED', message: 'Send Authorization: Bearer <METRICS_TOKEN>' });
-    }
-    outbox = undefined;
-    const body = await registry.metrics();
-    return reply.type(registry.contentType).send(body);
-  });
+  return {
+    newScrape() {
+      outbox = undefined;
+    },
+  };
 }

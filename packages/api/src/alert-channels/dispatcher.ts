@@ -35,6 +35,8 @@ type InOrganization = <T>(organizationId: string, work: (em: EntityManager) => P
 /** One claimed delivery: its id, its organization, and the attempt count its claim set. */
 type Claim = { id: string; organizationId: string; claim: number };
 
+type DispatchScope = { inOrganization: InOrganization; secrets: SecretBox; mailer: Mailer; log: Log };
+
 /**
  * Delivers the alert outbox. Claims due deliveries of every organization through the one
  * cross-tenant function (`claim_alert_deliveries`, which leases them with FOR UPDATE SKIP LOCKED,
@@ -63,45 +65,7 @@ export function createAlertDispatcher({
       return work(em);
     });
 
-  /**
-   * Sends one claimed delivery, if the claim (the attempt count the claim set) is still the latest:
-   * a dispatcher whose lease ran out and was claimed again elsewhere leaves it to the new holder.
-   */
-  async function deliverOne(claim: Claim) {
-    const found = await readClaimed(inOrganization, secrets, claim);
-    if (!found) return;
-    const now = new Date();
-    const started = performance.now();
-    const { address, enabled } = found.channel;
-    const result: DeliveryResult = !enabled
-      ? { ok: false, status: null, error: 'the channel is disabled' }
-      : address
-        ? await deliverAlert(
-            address,
-            describeAlert(claim.id, found.delivery.event, found.delivery.payload, now),
-            mailer,
-          )
-        : { ok: false, status: null, error: UNREADABLE_SECRET };
-    const durationMs = performance.now() - started;
-    await recordOutcome(inOrganization, log, {
-      ...claim,
-      channel: { enabled, name: found.channel.name },
-      result,
-      at: now,
-      durationMs,
-    });
-  }
-
-  /** A delivery that crashes every time still stops after MAX_ATTEMPTS claims. */
-  async function giveUpIfExhausted(id: string, organizationId: string) {
-    await inOrganization(organizationId, (em) =>
-      em.nativeUpdate(
-        AlertDelivery,
-        { id, status: 'pending', attemptCount: { $gte: MAX_ATTEMPTS } },
-        { status: 'failed', nextAttemptAt: null },
-      ),
-    );
-  }
+  const scope: DispatchScope = { inOrganization, secrets, mailer, log };
 
   async function runOnce() {
     const claimed = await orm.em
@@ -112,17 +76,53 @@ export function createAlertDispatcher({
       );
     for (const { delivery_id, organization_id, attempt_count } of claimed) {
       try {
-        await deliverOne({ id: delivery_id, organizationId: organization_id, claim: attempt_count });
+        await deliverOne(scope, { id: delivery_id, organizationId: organization_id, claim: attempt_count });
       } catch (error) {
         // Left leased: it is tried again once the lease ends, unless it has used up its attempts.
         log('alert delivery crashed', { deliveryId: delivery_id, error: (error as Error).message });
-        await giveUpIfExhausted(delivery_id, organization_id).catch(() => {});
+        await giveUpIfExhausted(inOrganization, delivery_id, organization_id).catch(() => {});
       }
     }
     return claimed.length;
   }
 
   return pollEvery({ runOnce, intervalMs, batchSize, log });
+}
+
+/**
+ * Sends one claimed delivery, if the claim (the attempt count the claim set) is still the latest:
+ * a dispatcher whose lease ran out and was claimed again elsewhere leaves it to the new holder.
+ */
+async function deliverOne({ inOrganization, secrets, mailer, log }: DispatchScope, claim: Claim) {
+  const found = await readClaimed(inOrganization, secrets, claim);
+  if (!found) return;
+  const now = new Date();
+  const started = performance.now();
+  const { address, enabled } = found.channel;
+  const result: DeliveryResult = !enabled
+    ? { ok: false, status: null, error: 'the channel is disabled' }
+    : address
+      ? await deliverAlert(address, describeAlert(claim.id, found.delivery.event, found.delivery.payload, now), mailer)
+      : { ok: false, status: null, error: UNREADABLE_SECRET };
+  const durationMs = performance.now() - started;
+  await recordOutcome(inOrganization, log, {
+    ...claim,
+    channel: { enabled, name: found.channel.name },
+    result,
+    at: now,
+    durationMs,
+  });
+}
+
+/** A delivery that crashes every time still stops after MAX_ATTEMPTS claims. */
+async function giveUpIfExhausted(inOrganization: InOrganization, id: string, organizationId: string) {
+  await inOrganization(organizationId, (em) =>
+    em.nativeUpdate(
+      AlertDelivery,
+      { id, status: 'pending', attemptCount: { $gte: MAX_ATTEMPTS } },
+      { status: 'failed', nextAttemptAt: null },
+    ),
+  );
 }
 
 /** Polls `runOnce` every `intervalMs` between `start` and `stop`; a full batch goes again at once. */

@@ -74,70 +74,116 @@ const payloadOf = (
  */
 export async function raiseAlert(em: EntityManager, { actor, origin, ...input }: Caller & RaiseAlert) {
   const organization = await enterNamedOrganization(em, input.organizationId);
-  const { project, environment } = await placeOf(em, input);
+  const place = await placeOf(em, input);
   const audit: AuditScope = { organizationId: organization.id, actor, origin };
   const details = input.details || null;
   for (;;) {
     const now = new Date();
-    // Scoped by hand (and by row-level security): the organization is the one just entered.
-    const [opened] = await em.execute<Record<string, unknown>[]>(
-      `insert into alert (id, organization_id, project_id, environment, severity, title, details, dedup_key, source,
-                          status, repeats, opened_at, last_raised_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 0, ?, ?)
-       on conflict (organization_id, dedup_key) where status <> 'resolved' do nothing
-       returning *`,
-      [
-        uuidv7(),
-        organization.id,
-        project?.id ?? null,
-        environment,
-        input.severity,
-        input.title,
-        details,
-        input.dedupKey,
-        input.source,
-        now,
-        now,
-      ],
-    );
+    const opened = await insertOpenAlert(em, { organizationId: organization.id, place, input, details, now });
     if (opened) {
-      const alert = em.map(Alert, opened);
-      await recordAuditEvent(em, audit, {
-        action: 'alert.raised',
-        target: { type: 'alert', id: alert.id, display: alert.title },
-        changes: {
-          status: { after: 'open' },
-          severity: { after: alert.severity },
-          dedupKey: { after: alert.dedupKey },
-          source: { after: alert.source },
-        },
-      });
-      const where = [project?.name, environment].filter(Boolean).join(' / ');
-      await notifyChannels(em, organization.id, {
-        event: 'alert.raised',
-        payload: payloadOf(organization, project, alert),
-        route: { severity: alert.severity, projectId: alert.projectId ?? null, environment: alert.environment ?? null },
-        headline: where ? `${alert.title} (${where})` : alert.title,
-        alertId: alert.id,
-      });
-      return { alert: alertView(alert), opened: true };
+      await announceOpened(em, { audit, organization, place, alert: opened });
+      return { alert: alertView(opened), opened: true };
     }
-    const [repeated] = await em.execute<{ id: string; repeats: number }[]>(
-      `update alert set repeats = repeats + 1, details = ?, last_raised_at = ?
-        where organization_id = ? and dedup_key = ? and status <> 'resolved'
-        returning id, repeats`,
-      [details, now, organization.id, input.dedupKey],
-    );
-    if (repeated) {
-      const alert = await em.findOneOrFail(Alert, { id: repeated.id }, { refresh: true });
-      await recordAuditEvent(em, audit, {
-        action: 'alert.repeated',
-        target: { type: 'alert', id: alert.id, display: alert.title },
-        changes: { repeats: { before: repeated.repeats - 1, after: repeated.repeats } },
-      });
-      return { alert: alertView(alert), opened: false };
-    }
+    const repeated = await countRepeat(em, { audit, organizationId: organization.id, input, details, now });
+    if (repeated) return { alert: alertView(repeated), opened: false };
   }
+}
+
+type Place = Awaited<ReturnType<typeof placeOf>>;
+
+/** Opens the alert; null when an unresolved one with the same key is open already. */
+async function insertOpenAlert(
+  em: EntityManager,
+  {
+    organizationId,
+    place,
+    input,
+    details,
+    now,
+  }: { organizationId: string; place: Place; input: RaiseAlert; details: string | null; now: Date },
+) {
+  // Scoped by hand (and by row-level security): the organization is the one just entered.
+  const [opened] = await em.execute<Record<string, unknown>[]>(
+    `insert into alert (id, organization_id, project_id, environment, severity, title, details, dedup_key, source,
+                        status, repeats, opened_at, last_raised_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 0, ?, ?)
+     on conflict (organization_id, dedup_key) where status <> 'resolved' do nothing
+     returning *`,
+    [
+      uuidv7(),
+      organizationId,
+      place.project?.id ?? null,
+      place.environment,
+      input.severity,
+      input.title,
+      details,
+      input.dedupKey,
+      input.source,
+      now,
+      now,
+    ],
+  );
+  return opened ? em.map(Alert, opened) : null;
+}
+
+/** A new alert is audited and goes to the channels its routing selects. */
+async function announceOpened(
+  em: EntityManager,
+  {
+    audit,
+    organization,
+    place: { project, environment },
+    alert,
+  }: { audit: AuditScope; organization: Organization; place: Place; alert: Alert },
+) {
+  await recordAuditEvent(em, audit, {
+    action: 'alert.raised',
+    target: { type: 'alert', id: alert.id, display: alert.title },
+    changes: {
+      status: { after: 'open' },
+      severity: { after: alert.severity },
+      dedupKey: { after: alert.dedupKey },
+      source: { after: alert.source },
+    },
+  });
+  const where = [project?.name, environment].filter(Boolean).join(' / ');
+  await notifyChannels(em, organization.id, {
+    event: 'alert.raised',
+    payload: payloadOf(organization, project, alert),
+    route: { severity: alert.severity, projectId: alert.projectId ?? null, environment: alert.environment ?? null },
+    headline: where ? `${alert.title} (${where})` : alert.title,
+    alertId: alert.id,
+  });
+}
+
+/**
+ * Counts a repeat of the open alert with the key, keeping the latest details; null when it was
+ * resolved since the insert found it open.
+ */
+async function countRepeat(
+  em: EntityManager,
+  {
+    audit,
+    organizationId,
+    input,
+    details,
+    now,
+  }: { audit: AuditScope; organizationId: string; input: RaiseAlert; details: string | null; now: Date },
+) {
+  const [repeated] = await em.execute<{ id: string; repeats: number }[]>(
+    `update alert set repeats = repeats + 1, details = ?, last_raised_at = ?
+      where organization_id = ? and dedup_key = ? and status <> 'resolved'
+      returning id, repeats`,
+    [details, now, organizationId, input.dedupKey],
+  );
+  if (!repeated) return null;
+  const alert = await em.findOneOrFail(Alert, { id: repeated.id }, { refresh: true });
+  await recordAuditEvent(em, audit, {
+    action: 'alert.repeated',
+    target: { type: 'alert', id: alert.id, display: alert.title },
+    changes: { repeats: { before: repeated.repeats - 1, after: repeated.repeats } },
+  });
+  return alert;
 }
 
 /**

@@ -108,37 +108,7 @@ function buildStack(
   const kindOf = new Map(input.resources.map((r) => [r.name, r.kind]));
   const resources = byName(contents.resources).map((r) => ({ ...r, deletionPolicy: 'Retain' as const }));
   const services = byName(contents.services).map((s) => ({ ...s, uses: [...s.uses].sort() }));
-  const exported = role === 'data';
-  const outputs = exported
-    ? resources.flatMap((r) =>
-        RESOURCE_TEMPLATES[r.kind].outputs.map((attribute) => ({
-          exportName: `${name}:${r.name}:${attribute}`,
-          resource: r.name,
-          attribute,
-        })),
-      )
-    : [];
-  const used = [...new Set(services.flatMap((s) => s.uses))].sort();
-  const imports = used.flatMap((resource) => {
-    const fromStack = homeOf.get(resource);
-    const kind = kindOf.get(resource);
-    if (!fromStack || fromStack === name || !kind) return [];
-    return RESOURCE_TEMPLATES[kind].outputs.map((attribute) => ({
-      exportName: `${fromStack}:${resource}:${attribute}`,
-      fromStack,
-      resource,
-      attribute,
-    }));
-  });
-  // One ingress rule (a security group ingress resource) per database or cache a service reaches.
-  const ingressRules = services.reduce(
-    (n, s) => n + s.uses.filter((u) => NETWORKED_KINDS.includes(kindOf.get(u) as ResourceKind)).length,
-    0,
-  );
-  const templateResources =
-    resources.reduce((n, r) => n + RESOURCE_TEMPLATES[r.kind].resources.length, 0) +
-    services.reduce((n, s) => n + SERVICE_TEMPLATES[s.type].resources.length, 0) +
-    ingressRules;
+  const imports = importsOf(name, services, { homeOf, kindOf });
   return {
     name,
     role,
@@ -147,18 +117,63 @@ function buildStack(
     terminationProtection: resources.length > 0 || input.environment.protected,
     resources,
     services,
-    outputs,
+    outputs: role === 'data' ? exportsOf(name, resources) : [],
     imports,
     parameters: services.flatMap((s) =>
       SERVICE_TEMPLATES[s.type].parameters.map((parameter) => ({ service: s.name, name: parameter })),
     ),
-    templateResources,
+    templateResources: templateResourceCount(resources, services, kindOf),
     tags: {
       'strictops:project': input.project.slug,
       'strictops:environment': input.environment.name,
       'strictops:stack-role': role,
     },
   };
+}
+
+/** What a data stack exports: each output of each resource it holds, for the stacks that use them. */
+function exportsOf(stack: string, resources: PlanResource[]) {
+  return resources.flatMap((r) =>
+    RESOURCE_TEMPLATES[r.kind].outputs.map((attribute) => ({
+      exportName: `${stack}:${r.name}:${attribute}`,
+      resource: r.name,
+      attribute,
+    })),
+  );
+}
+
+/** What the stack's services use that lives in another stack, imported from that stack's exports. */
+function importsOf(
+  stack: string,
+  services: PlanService[],
+  { homeOf, kindOf }: { homeOf: Map<string, string>; kindOf: Map<string, ResourceKind> },
+) {
+  const used = [...new Set(services.flatMap((s) => s.uses))].sort();
+  return used.flatMap((resource) => {
+    const fromStack = homeOf.get(resource);
+    const kind = kindOf.get(resource);
+    if (!fromStack || fromStack === stack || !kind) return [];
+    return RESOURCE_TEMPLATES[kind].outputs.map((attribute) => ({
+      exportName: `${fromStack}:${resource}:${attribute}`,
+      fromStack,
+      resource,
+      attribute,
+    }));
+  });
+}
+
+/** How many CloudFormation resources the stack's template holds (CloudFormation limits them). */
+function templateResourceCount(resources: PlanResource[], services: PlanService[], kindOf: Map<string, ResourceKind>) {
+  // One ingress rule (a security group ingress resource) per database or cache a service reaches.
+  const ingressRules = services.reduce(
+    (n, s) => n + s.uses.filter((u) => NETWORKED_KINDS.includes(kindOf.get(u) as ResourceKind)).length,
+    0,
+  );
+  return (
+    resources.reduce((n, r) => n + RESOURCE_TEMPLATES[r.kind].resources.length, 0) +
+    services.reduce((n, s) => n + SERVICE_TEMPLATES[s.type].resources.length, 0) +
+    ingressRules
+  );
 }
 
 /** The stacks of one environment under the input's strategy, in deployment order. Empty stacks are left out. */

@@ -132,24 +132,7 @@ export async function updateStacks(
   const summary = { strategy: next.strategy, region: next.region, changed };
   if (!changed) return { ...summary, applied: false, environments: [] };
 
-  const inputs = await projectInputs(em, project);
-  const environments = await em.find(
-    Environment,
-    { project: project.id },
-    { orderBy: { createdAt: 'asc', id: 'asc' } },
-  );
-  const changes: EnvironmentChange[] = [];
-  const plans: StackPlan[] = [];
-  for (const environment of environments) {
-    const today = planOf(inputs, environment, current);
-    const planned = planOf(inputs, environment, next);
-    plans.push(planned);
-    const live = await livePlan(em, environment, () => today);
-    const diff = diffPlans(live ?? today, planned);
-    // An environment whose stacks stay as they are is not affected by the change.
-    if (isEmpty(diff)) continue;
-    changes.push({ environment: environment.name, protected: environment.protected, deployed: live !== null, ...diff });
-  }
+  const { changes, plans } = await diffEnvironments(em, project, { current, next });
   assertWithinLimits(plans);
   const result = { ...summary, applied: !input.dryRun, environments: changes };
   if (input.dryRun) return result;
@@ -171,6 +154,36 @@ export async function updateStacks(
     },
   });
   return result;
+}
+
+/**
+ * Each environment's plan under the new layout, and how it differs from what is live (its latest
+ * deployment's plan) or, where nothing was deployed, from its plan today.
+ */
+async function diffEnvironments(
+  em: EntityManager,
+  project: Project,
+  { current, next }: { current: Layout; next: Layout },
+) {
+  const inputs = await projectInputs(em, project);
+  const environments = await em.find(
+    Environment,
+    { project: project.id },
+    { orderBy: { createdAt: 'asc', id: 'asc' } },
+  );
+  const changes: EnvironmentChange[] = [];
+  const plans: StackPlan[] = [];
+  for (const environment of environments) {
+    const today = planOf(inputs, environment, current);
+    const planned = planOf(inputs, environment, next);
+    plans.push(planned);
+    const live = await livePlan(em, environment, () => today);
+    const diff = diffPlans(live ?? today, planned);
+    // An environment whose stacks stay as they are is not affected by the change.
+    if (isEmpty(diff)) continue;
+    changes.push({ environment: environment.name, protected: environment.protected, deployed: live !== null, ...diff });
+  }
+  return { changes, plans };
 }
 
 /** Every stateful move out of a live stack must be named in the confirmation; the refusal names them all. */

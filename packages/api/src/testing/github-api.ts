@@ -145,6 +145,7 @@ const unauthorized = () => HttpResponse.json({ message: 'A JSON web token could 
 const notFound = () => HttpResponse.json({ message: 'Not Found' }, { status: 404 });
 
 /** msw handlers standing in for the GitHub REST API, answering from `world`. */
+// Long on purpose: one short handler per GitHub endpoint, read side by side as the fake API's table.
 export function githubHandlers(world: GithubWorld) {
   return [
     http.get(`${API}/app/installations/:id`, ({ request, params }) => {

@@ -61,6 +61,8 @@ function errorCodeOf(error: TRPCError): ErrorCode {
 const procedureMeta = (path: string) =>
   (appRouter._def.procedures as unknown as Record<string, { _def: { meta?: ProcedureMeta } }>)[path]?._def.meta;
 
+// Long on purpose: each helper is a few lines, and all of them close over the one database, mailer
+// and record of undeclared error codes that this function opens.
 export async function createTestApi() {
   // Codes procedures answered that neither their builder nor their meta's `errors` declares: the
   // OpenAPI document would not list their status. Checked when the test file closes the API.
