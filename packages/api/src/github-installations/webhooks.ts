@@ -39,7 +39,7 @@ export async function handleGithubWebhook(
   deps: { orm: Orm; github?: GithubAppSettings },
   delivery: GithubDelivery,
 ): Promise<WebhookOutcome> {
-  const { deliveryId, event, payload, installationId } = readDelivery(requireGithub(deps.github), delivery);
+  const { deliveryId, event, payload, installationId } = await readDelivery(requireGithub(deps.github), delivery);
   return (deps.orm.em.fork() as EntityManager).transactional(async (em) => {
     const firstTime = await recordDelivery(em, { deliveryId, event, action: payload.action, installationId });
     if (!firstTime) return 'duplicate';
@@ -69,8 +69,8 @@ export async function handleGithubWebhook(
 }
 
 /** Checks the signature over the raw bytes, then the headers, then reads the body as a JSON object. */
-function readDelivery(settings: GithubAppSettings, delivery: GithubDelivery) {
-  if (!verifyWebhookSignature(settings.webhookSecret, delivery.rawBody, delivery.signature)) {
+async function readDelivery(settings: GithubAppSettings, delivery: GithubDelivery) {
+  if (!(await verifyWebhookSignature(settings.webhookSecret, delivery.rawBody, delivery.signature))) {
     throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'X-Hub-Signature-256 does not match this body');
   }
   const deliveryId = delivery.deliveryId?.trim();
