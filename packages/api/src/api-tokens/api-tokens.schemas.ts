@@ -1,7 +1,6 @@
 import { TOKEN_SCOPES } from '@strictops/db';
 import { z } from 'zod';
-import { DateInput } from '../input-bounds.ts';
-import { integerInput, optionalInput } from '../input-fields.ts';
+import { DateInput, integerInput, optionalInput } from '../shared/schemas.ts';
 
 export const TokenScopeSchema = z.enum(TOKEN_SCOPES);
 const MAX_LIFETIME_DAYS = 366;

@@ -11,7 +11,8 @@ import {
 import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';
 import {
   assertSameEmail,
@@ -164,35 +165,35 @@ export async function listInvitations(
   }: { organizationId: string; status?: InvitationStatus; cursor?: string; limit: number },
 ) {
   const now = new Date();
-  const where = scopedWhere(
-    organizationId,
-    [
-      [status ? STATUS_SQL[status] : '', status && now],
-      ['i.id > ?', cursor],
-    ],
-    'i.organization_id',
+  return keysetPage(
+    em,
+    {
+      select: `select i.id, i.email, i.role, i.status, i.invited_by_id, u.name as invited_by_name, i.created_at,
+                      i.expires_at, i.accepted_at, i.revoked_at
+                 from "invitation" i left join "user" u on u.id = i.invited_by_id`,
+      organizationId,
+      organizationColumn: 'i.organization_id',
+      filters: [[status ? STATUS_SQL[status] : '', status && now]],
+      key: 'i.id',
+      order: 'asc',
+      cursor,
+      limit,
+    },
+    (row: InvitationRow) => {
+      const expiresAt = dateOf(row.expires_at);
+      return {
+        id: row.id,
+        email: row.email,
+        role: row.role,
+        status: effectiveStatus({ status: row.status, expiresAt }, now),
+        invitedBy: row.invited_by_id ? { id: row.invited_by_id, name: row.invited_by_name ?? '' } : null,
+        createdAt: dateOf(row.created_at),
+        expiresAt,
+        acceptedAt: optionalDateOf(row.accepted_at),
+        revokedAt: optionalDateOf(row.revoked_at),
+      };
+    },
   );
-  const rows = await em.execute<InvitationRow[]>(
-    `select i.id, i.email, i.role, i.status, i.invited_by_id, u.name as invited_by_name, i.created_at, i.expires_at,
-            i.accepted_at, i.revoked_at
-       from "invitation" i left join "user" u on u.id = i.invited_by_id
-      where ${where.sql} order by i.id limit ?`,
-    [...where.params, limit + 1],
-  );
-  return toPage(rows, limit, (row) => {
-    const expiresAt = dateOf(row.expires_at);
-    return {
-      id: row.id,
-      email: row.email,
-      role: row.role,
-      status: effectiveStatus({ status: row.status, expiresAt }, now),
-      invitedBy: row.invited_by_id ? { id: row.invited_by_id, name: row.invited_by_name ?? '' } : null,
-      createdAt: dateOf(row.created_at),
-      expiresAt,
-      acceptedAt: optionalDateOf(row.accepted_at),
-      revokedAt: optionalDateOf(row.revoked_at),
-    };
-  });
 }
 
 async function loadInvitation(em: EntityManager, id: string) {

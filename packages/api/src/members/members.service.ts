@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Membership, type Role } from '@strictops/db';
 import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors.ts';
-import { dateOf, scopedWhere, toPage } from '../pagination.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf } from '../shared/sql.ts';
 
 export const toMemberView = (membership: Membership) => ({
   id: membership.id,
@@ -42,21 +43,27 @@ export async function listMembers(
   em: EntityManager,
   { organizationId, cursor, limit }: { organizationId: string; cursor?: string; limit: number },
 ) {
-  const where = scopedWhere(organizationId, [['m.id > ?', cursor]], 'm.organization_id');
-  const rows = await em.execute<MemberRow[]>(
-    `select m.id, m.user_id, u.name, u.email, m.role, m.created_at
-       from "membership" m join "user" u on u.id = m.user_id
-      where ${where.sql} order by m.id limit ?`,
-    [...where.params, limit + 1],
+  return keysetPage(
+    em,
+    {
+      select: `select m.id, m.user_id, u.name, u.email, m.role, m.created_at
+                 from "membership" m join "user" u on u.id = m.user_id`,
+      organizationId,
+      organizationColumn: 'm.organization_id',
+      key: 'm.id',
+      order: 'asc',
+      cursor,
+      limit,
+    },
+    (row: MemberRow) => ({
+      id: row.id,
+      userId: row.user_id,
+      name: row.name,
+      email: row.email,
+      role: row.role,
+      joinedAt: dateOf(row.created_at),
+    }),
   );
-  return toPage(rows, limit, (row) => ({
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    email: row.email,
-    role: row.role,
-    joinedAt: dateOf(row.created_at),
-  }));
 }
 
 async function loadMember(em: EntityManager, id: string) {

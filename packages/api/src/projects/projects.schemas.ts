@@ -1,8 +1,8 @@
 import { DEPLOYMENT_STATUSES, STACK_STRATEGIES } from '@strictops/db';
 import { z } from 'zod';
-import { optionalInput } from '../input-fields.ts';
 import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
-import { PageFields, pageDto } from '../pagination.ts';
+import { PageFields, pageDto } from '../shared/pagination.ts';
+import { optionalInput } from '../shared/schemas.ts';
 import { UpdatedStacksDto } from '../stacks/stacks.schemas.ts';
 import { MAX_CONFIG_BYTES } from './strictops-yml.ts';
 
