@@ -10,8 +10,8 @@ import {
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
 import type { Mailer } from '../invitations/mailer.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
 import { keysetPage } from '../shared/pagination.ts';
 import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';

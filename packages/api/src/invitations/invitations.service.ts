@@ -1,4 +1,3 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   INVITATION_LIFETIME_MS,
@@ -11,6 +10,7 @@ import {
 import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
 import { keysetPage } from '../shared/pagination.ts';
 import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';
@@ -44,8 +44,8 @@ const pendingExists = (email: string, cause?: unknown) =>
     cause,
   });
 
-const isPendingCollision = (error: unknown) =>
-  error instanceof UniqueConstraintViolationException && /invitation_pending_email_unique/.test(error.message);
+/** One pending invitation per email and organization. */
+const PENDING_EMAIL_INDEX = 'invitation_pending_email_unique';
 
 type Delivery = { mailer: Mailer; inviterName: string };
 
@@ -117,12 +117,7 @@ export async function createInvitation(
       invitedBy: audit.actor.type === 'user' ? audit.actor.id : null,
       expiresAt,
     });
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (isPendingCollision(error)) throw pendingExists(email, error);
-      throw error;
-    }
+    await flushOrDuplicate(tx, (error) => pendingExists(email, error), { constraint: PENDING_EMAIL_INDEX });
     await recordAuditEvent(tx, audit, {
       action: 'invitation.created',
       target: { type: 'invitation', id: invitation.id, display: email },
@@ -245,12 +240,7 @@ export async function resendInvitation(
     invitation.tokenHash = hashInvitationToken(token);
     invitation.status = 'pending';
     invitation.expiresAt = expiresAt;
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (isPendingCollision(error)) throw pendingExists(invitation.email, error);
-      throw error;
-    }
+    await flushOrDuplicate(tx, (error) => pendingExists(invitation.email, error), { constraint: PENDING_EMAIL_INDEX });
     await recordAuditEvent(tx, audit, {
       action: 'invitation.resent',
       target: { type: 'invitation', id: invitation.id, display: invitation.email },

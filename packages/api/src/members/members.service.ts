@@ -1,8 +1,8 @@
-import { DriverException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Membership, type Role } from '@strictops/db';
 import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
 import { AppError } from '../errors.ts';
+import { flushOrRefuse, isDatabaseRefusal } from '../shared/database-errors.ts';
 import { keysetPage } from '../shared/pagination.ts';
 import { dateOf } from '../shared/sql.ts';
 
@@ -15,10 +15,6 @@ export const toMemberView = (membership: Membership) => ({
   joinedAt: membership.createdAt,
 });
 
-/** Raised by the `membership_keep_an_admin` trigger, which holds the last-admin rule. */
-const isLastAdminViolation = (error: unknown) =>
-  error instanceof DriverException && /strictops_last_admin/.test(error.message);
-
 const lastAdmin = (cause: unknown) =>
   new AppError(
     'LAST_ADMIN',
@@ -26,15 +22,12 @@ const lastAdmin = (cause: unknown) =>
     { cause },
   );
 
-/** Flushes a change to memberships; the database refuses one that would leave no admin. */
-async function flushGuarded(em: EntityManager) {
-  try {
-    await em.flush();
-  } catch (error) {
-    if (isLastAdminViolation(error)) throw lastAdmin(error);
-    throw error;
-  }
-}
+/**
+ * Flushes a change to memberships; the database refuses one that would leave no admin (the
+ * `membership_keep_an_admin` trigger, which holds the last-admin rule, raises `strictops_last_admin`).
+ */
+const flushGuarded = (em: EntityManager) =>
+  flushOrRefuse(em, (error) => (isDatabaseRefusal(error, 'strictops_last_admin') ? lastAdmin(error) : undefined));
 
 type MemberRow = { id: string; user_id: string; name: string; email: string; role: Role; created_at: string };
 

@@ -4,8 +4,8 @@ import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.
 import { assertLinkable } from '../aws-connections/aws-connections.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
 import { randomSuffix, slugFromName } from '../organizations/organizations.service.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
 import { keyset, toPage } from '../shared/pagination.ts';
 import { dateOf, scopedWhere } from '../shared/sql.ts';
 
