@@ -39,6 +39,7 @@ export { type CallerKind, callerKindOf, procedureErrors } from './procedure-erro
 export { AUTH_PER_MINUTE, PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
 export { type AppRouter, appRouter } from './root.ts';
 export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } from './shared/database-errors.ts';
+export { sha256Hex } from './shared/hashing.ts';
 export { type Context, createContext, type RequestInfo, type ResponseControl } from './trpc/context.ts';
 export { type ApiErrorData, type ApiErrorShape, type ValidationIssue, validationIssues } from './trpc/error-format.ts';
 export { createCallerFactory } from './trpc/init.ts';

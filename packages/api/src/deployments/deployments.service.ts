@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, type DeploymentStatus, Organization } from '@strictops/db';
 import { deploymentFailedHeadline } from '../alert-channels/alert-messages.ts';
@@ -9,6 +8,7 @@ import { AppError } from '../errors.ts';
 import type { Authorize } from '../policy.ts';
 import { findEnvironmentOf } from '../projects/environments.service.ts';
 import { loadProject } from '../projects/projects.service.ts';
+import { sha256Hex } from '../shared/hashing.ts';
 import { keysetPage } from '../shared/pagination.ts';
 import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import type { StackPlan } from '../stacks/stack-plan.ts';
@@ -40,9 +40,7 @@ export type CreateDeployment = {
 };
 
 const digestOf = (input: CreateDeployment) =>
-  createHash('sha256')
-    .update(JSON.stringify([input.projectId, input.environment, input.ref, input.commitSha ?? null]))
-    .digest('hex');
+  sha256Hex(JSON.stringify([input.projectId, input.environment, input.ref, input.commitSha ?? null]));
 
 /**
  * Queues a deployment. With an idempotency key, a replay of the same request returns the first

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -14,9 +14,10 @@ import { type Actor, type RequestOrigin, recordAuditEvent } from '../audit/audit
 import { AppError } from '../errors.ts';
 import { toOrganizationView } from '../organizations/organizations.service.ts';
 import { flushOrDuplicate } from '../shared/database-errors.ts';
+import { sha256Hex } from '../shared/hashing.ts';
 
 export const newInvitationToken = () => randomBytes(32).toString('base64url');
-export const hashInvitationToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashInvitationToken = (token: string) => sha256Hex(token);
 
 /** What the `invitation_by_token_hash` function returns: the one cross-organization read of invitations. */
 export type TokenInvitation = {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   enterOrganization,
@@ -15,7 +14,7 @@ import { type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../
 import { lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate, isUniqueViolation } from '../shared/database-errors.ts';
-import { RESERVED_SLUGS } from './organizations.schemas.ts';
+import { slugFor } from '../shared/slugs.ts';
 
 export type OrganizationView = {
   id: string;
@@ -38,20 +37,6 @@ export const toOrganizationView = (
   role,
 });
 
-export function slugFromName(name: string): string {
-  const base = name
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/['’]/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 36)
-    .replace(/-+$/, '');
-  return base.length >= 3 && !RESERVED_SLUGS.has(base) ? base : `org-${base || 'new'}`.replace(/-+$/, '');
-}
-
-export const randomSuffix = () => randomBytes(4).toString('hex').slice(0, 6);
-
 const SLUG_INDEX = 'organization_slug_unique';
 
 const slugTaken = (slug: string | undefined, cause: unknown) =>
@@ -65,10 +50,11 @@ export async function createOrganization(
   em: EntityManager,
   { user, name, slug, origin }: { user: User; name: string; slug?: string; origin: RequestOrigin },
 ): Promise<OrganizationView> {
-  let candidate = slug ?? slugFromName(name);
-  if (!slug && (await em.count(OrganizationEntity, { slug: candidate })) > 0) {
-    candidate = `${candidate}-${randomSuffix()}`;
-  }
+  const candidate = await slugFor({
+    chosen: slug,
+    name,
+    taken: async (derived) => (await em.count(OrganizationEntity, { slug: derived })) > 0,
+  });
   const organization = em.create(OrganizationEntity, { name, slug: candidate });
   // The first membership is a row of the new organization: the transaction must be scoped to it.
   await enterOrganization(em, organization.id);

@@ -4,9 +4,9 @@ import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.
 import { assertLinkable } from '../aws-connections/aws-connections.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { randomSuffix, slugFromName } from '../organizations/organizations.service.ts';
 import { flushOrDuplicate } from '../shared/database-errors.ts';
 import { keyset, toPage } from '../shared/pagination.ts';
+import { slugFor } from '../shared/slugs.ts';
 import { dateOf, scopedWhere } from '../shared/sql.ts';
 
 /** Every new project starts with these; production is protected (deploying there needs an admin). */
@@ -96,8 +96,11 @@ export async function createProject(
   { audit, name, slug }: { audit: AuditScope; name: string; slug?: string },
 ) {
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'projects' });
-  let candidate = slug ?? slugFromName(name);
-  if (!slug && (await em.count(Project, { slug: candidate })) > 0) candidate = `${candidate}-${randomSuffix()}`;
+  const candidate = await slugFor({
+    chosen: slug,
+    name,
+    taken: async (derived) => (await em.count(Project, { slug: derived })) > 0,
+  });
   const project = em.create(Project, { organization: audit.organizationId, name, slug: candidate });
   for (const environment of DEFAULT_ENVIRONMENTS) {
     em.create(Environment, { organization: audit.organizationId, project, ...environment });
