@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditCheckpoint, AuditEvent } from '@strictops/db';
-import { dateOf, scopedWhere } from '../pagination.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf } from '../shared/sql.ts';
 import type { AuditScope } from './audit.service.ts';
 import { recordAuditEvent } from './audit.service.ts';
 import { eventHash } from './audit-chain.ts';
@@ -42,23 +43,28 @@ const view = (e: ListedRow) => ({
  * event as at the first. Plain rows, one query.
  */
 export async function listAuditEvents(em: EntityManager, filter: AuditEventFilter & { organizationId: string }) {
-  const where = scopedWhere(filter.organizationId, [
-    ['actor_id = ?', filter.actorId],
-    ['action = ?', filter.action],
-    ['target_type = ?', filter.targetType],
-    ['target_id = ?', filter.targetId],
-    ['occurred_at >= ?', filter.from],
-    ['occurred_at < ?', filter.to],
-    ['seq < ?', filter.cursor],
-  ]);
-  const events = await em.execute<ListedRow[]>(
-    `select id, seq, occurred_at, actor_type, actor_id, actor_display, action, target_type, target_id, target_display,
-            changes, ip, user_agent, request_id, outcome, hash, prev_hash
-       from "audit_event" where ${where.sql} order by seq desc limit ?`,
-    [...where.params, filter.limit + 1],
+  return keysetPage<ListedRow, ReturnType<typeof view>>(
+    em,
+    {
+      select: `select id, seq, occurred_at, actor_type, actor_id, actor_display, action, target_type, target_id,
+                      target_display, changes, ip, user_agent, request_id, outcome, hash, prev_hash
+                 from "audit_event"`,
+      organizationId: filter.organizationId,
+      filters: [
+        ['actor_id = ?', filter.actorId],
+        ['action = ?', filter.action],
+        ['target_type = ?', filter.targetType],
+        ['target_id = ?', filter.targetId],
+        ['occurred_at >= ?', filter.from],
+        ['occurred_at < ?', filter.to],
+      ],
+      key: 'seq',
+      order: 'desc',
+      cursor: filter.cursor,
+      limit: filter.limit,
+    },
+    view,
   );
-  const page = events.slice(0, filter.limit);
-  return { items: page.map(view), nextCursor: events.length > filter.limit ? String(page.at(-1)?.seq) : null };
 }
 
 type EventRow = {

@@ -1,15 +1,7 @@
-import { NoInput } from '../input-fields.ts';
+import { NoInput, Ok } from '../shared/schemas.ts';
 import { router } from '../trpc/init.ts';
 import { authedProcedure, publicProcedure } from '../trpc/procedures.ts';
-import {
-  MeDto,
-  Ok,
-  RevokeSessionInput,
-  SessionListDto,
-  SignedInDto,
-  SignInInput,
-  SignUpInput,
-} from './auth.schemas.ts';
+import { MeDto, RevokeSessionInput, SessionListDto, SignedInDto, SignInInput, SignUpInput } from './auth.schemas.ts';
 import * as auth from './auth.service.ts';
 
 const tags = ['auth'];

@@ -7,7 +7,7 @@ import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import type { AwsSettings } from '../dependencies.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';
 
 export const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;

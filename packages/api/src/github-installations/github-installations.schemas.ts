@@ -1,6 +1,6 @@
 import { GITHUB_INSTALLATION_STATUSES } from '@strictops/db';
 import { z } from 'zod';
-import { integerInput } from '../input-fields.ts';
+import { integerInput } from '../shared/schemas.ts';
 
 export const GithubInstallationDto = z.object({
   id: z.uuid(),

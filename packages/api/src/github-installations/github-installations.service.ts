@@ -3,7 +3,7 @@ import { GithubInstallation } from '@strictops/db';
 import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';
 import {
   deleteInstallation,

@@ -1,6 +1,6 @@
 import { User } from '@strictops/db';
 import { usageOf } from '../entitlements/usage.ts';
-import { NoInput } from '../input-fields.ts';
+import { NoInput } from '../shared/schemas.ts';
 import { router } from '../trpc/init.ts';
 import { authedProcedure, orgProcedure } from '../trpc/procedures.ts';
 import {

@@ -3,8 +3,8 @@ import { Deployment, Environment, type Project } from '@strictops/db';
 import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
 import type { Authorize } from '../policy.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
 import { loadProject } from './projects.service.ts';
 
 const view = (e: Environment) => ({
