@@ -25,7 +25,7 @@ export type TokenManager = { userId: string; authorize: Authorize; allows: Allow
 
 /** Whether the manager sees (and may revoke) every token of the organization, or only their own. */
 const ownOnly = (manager: TokenManager) =>
-  manager.allows('apiTokens.create', { othersToken: true }) ? {} : { createdBy: manager.userId };
+  manager.allows('apiTokens.manage', { othersToken: true }) ? {} : { createdBy: manager.userId };
 
 /**
  * Mints a token for the active organization, bound to its creator. The policy caps its scopes by
@@ -43,7 +43,7 @@ export async function createApiToken(
     input: { name: string; scopes: TokenScope[]; expiresAt?: Date };
   },
 ) {
-  creator.authorize('apiTokens.create', { grantedScopes: input.scopes });
+  creator.authorize('apiTokens.manage', { grantedScopes: input.scopes });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'activeApiTokens' });
   const secret = generateToken();
   const token = em.create(ApiToken, {

@@ -86,7 +86,7 @@ describe('apiTokens', () => {
       em.find(AuditEvent, { outcome: 'denied', actorId: customer.user.id }),
     );
     expect(denied.map((e) => [e.targetId, e.changes?.rule?.after])).toEqual([
-      ['apiTokens.create', 'apiTokens.create: grantedScopes'],
+      ['apiTokens.create', 'apiTokens.manage: grantedScopes'],
     ]);
   });
 
