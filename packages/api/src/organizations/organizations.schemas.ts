@@ -32,7 +32,8 @@ export const RESERVED_SLUGS = new Set([
   'www',
 ]);
 
-export const OrganizationSlug = z
+/** The slug of an organization or of a project: a short name fit for a URL, never a reserved one. */
+export const Slug = z
   .string()
   .trim()
   .toLowerCase()
@@ -55,10 +56,10 @@ export const OrganizationDto = z.object({
 
 export const OrganizationWithRoleDto = OrganizationDto.extend({ role: RoleSchema });
 
-export const CreateOrganizationInput = z.strictObject({ name: OrganizationName, slug: OrganizationSlug.optional() });
+export const CreateOrganizationInput = z.strictObject({ name: OrganizationName, slug: Slug.optional() });
 
 export const UpdateOrganizationInput = z
-  .strictObject({ name: OrganizationName.optional(), slug: OrganizationSlug.optional() })
+  .strictObject({ name: OrganizationName.optional(), slug: Slug.optional() })
   .refine((input) => input.name !== undefined || input.slug !== undefined, 'Give a name, a slug or both');
 
 export const SwitchOrganizationInput = z.strictObject({
