@@ -1,7 +1,7 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Session, User } from '@strictops/db';
-import type { RequestOrigin } from '../audit/audit.service.ts';
+import type { RequestOrigin } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import {
   assertSameEmail,

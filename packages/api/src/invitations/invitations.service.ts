@@ -8,7 +8,7 @@ import {
   Organization,
   type Role,
 } from '@strictops/db';
-import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';

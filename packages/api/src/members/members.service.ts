@@ -1,7 +1,7 @@
 import { DriverException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Membership, type Role } from '@strictops/db';
-import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import { dateOf, scopedWhere, toPage } from '../pagination.ts';
 
