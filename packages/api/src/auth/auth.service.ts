@@ -8,7 +8,7 @@ import {
   assertUsable,
   findInvitationByToken,
   joinByInvitation,
-} from '../invitations/invitation-token.ts';
+} from '../invitations/accept-invitation.ts';
 import {
   createOrganization,
   listOrganizationsOf,

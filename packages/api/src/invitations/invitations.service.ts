@@ -21,7 +21,7 @@ import {
   hashInvitationToken,
   joinByInvitation,
   newInvitationToken,
-} from './invitation-token.ts';
+} from './accept-invitation.ts';
 import type { Mailer } from './mailer.ts';
 
 export const toInvitationView = (invitation: Invitation) => ({
