@@ -57,7 +57,7 @@ export const apiTokensRouter = router({
    */
   revoke: orgProcedure
     .meta({
-      errors: ['NOT_FOUND'],
+      errors: ['API_TOKEN_NOT_FOUND'],
       permission: 'apiTokens.manage',
       openapi: {
         method: 'DELETE',

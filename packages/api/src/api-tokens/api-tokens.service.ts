@@ -126,7 +126,7 @@ export async function revokeApiToken(
   { audit, manager, id }: { audit: AuditScope; manager: TokenManager; id: string },
 ) {
   const token = await em.findOne(ApiToken, { id, ...ownOnly(manager) }, { populate: ['createdBy'] });
-  if (!token) throw new AppError('NOT_FOUND', 'API token not found', { field: 'id' });
+  if (!token) throw new AppError('API_TOKEN_NOT_FOUND', 'API token not found', { field: 'id' });
   if (!token.revokedAt) {
     token.revokedAt = new Date();
     await em.flush();

@@ -36,7 +36,7 @@ export const toInvitationView = (invitation: Invitation) => ({
   revokedAt: invitation.revokedAt ?? null,
 });
 
-const notFound = () => new AppError('INVITATION_NOT_FOUND', 'Invitation not found', { field: 'id' });
+const invitationNotFound = () => new AppError('INVITATION_NOT_FOUND', 'Invitation not found', { field: 'id' });
 const pendingExists = (email: string, cause?: unknown) =>
   new AppError('INVITATION_PENDING', `${email} already has a pending invitation: resend or revoke it`, {
     field: 'email',
@@ -197,7 +197,7 @@ export async function listInvitations(
 
 async function loadInvitation(em: EntityManager, id: string) {
   const invitation = await em.findOne(Invitation, { id }, { populate: ['invitedBy', 'organization'] });
-  if (!invitation) throw notFound();
+  if (!invitation) throw invitationNotFound();
   return invitation;
 }
 
