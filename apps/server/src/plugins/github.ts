@@ -71,7 +71,6 @@ export async function githubPlugin(
         installationId: query.installation_id as never,
         state,
         code: query.code as never,
-        setupAction: query.setup_action === 'update' ? 'update' : 'install',
       });
       return finish(reply, { status: 'connected', installation: installation.id, account: installation.accountLogin });
     } catch (error) {

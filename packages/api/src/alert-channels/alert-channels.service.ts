@@ -7,7 +7,7 @@ import {
   type AlertRouting,
   uuidv7,
 } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import type { Mailer } from '../invitations/mailer.ts';

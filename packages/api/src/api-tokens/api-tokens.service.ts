@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiToken, type TokenScope, User } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import type { Allows, Authorize } from '../policy.ts';
@@ -26,7 +26,7 @@ export type TokenManager = { userId: string; authorize: Authorize; allows: Allow
 
 /** Whether the manager sees (and may revoke) every token of the organization, or only their own. */
 const ownOnly = (manager: TokenManager) =>
-  manager.allows('apiTokens.create', { othersToken: true }) ? {} : { createdBy: manager.userId };
+  manager.allows('apiTokens.manage', { othersToken: true }) ? {} : { createdBy: manager.userId };
 
 /**
  * Mints a token for the active organization, bound to its creator. The policy caps its scopes by
@@ -44,7 +44,7 @@ export async function createApiToken(
     input: { name: string; scopes: TokenScope[]; expiresAt?: Date };
   },
 ) {
-  creator.authorize('apiTokens.create', { grantedScopes: input.scopes });
+  creator.authorize('apiTokens.manage', { grantedScopes: input.scopes });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'activeApiTokens' });
   const secret = generateToken();
   const token = em.create(ApiToken, {
@@ -127,7 +127,7 @@ export async function revokeApiToken(
   { audit, manager, id }: { audit: AuditScope; manager: TokenManager; id: string },
 ) {
   const token = await em.findOne(ApiToken, { id, ...ownOnly(manager) }, { populate: ['createdBy'] });
-  if (!token) throw new AppError('NOT_FOUND', 'API token not found', { field: 'id' });
+  if (!token) throw new AppError('API_TOKEN_NOT_FOUND', 'API token not found', { field: 'id' });
   if (!token.revokedAt) {
     token.revokedAt = new Date();
     await em.flush();

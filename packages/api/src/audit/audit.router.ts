@@ -8,7 +8,7 @@ import {
   ListAuditEventsInput,
 } from './audit.schemas.ts';
 import { exportAuditEvents } from './audit-export.service.ts';
-import { listAuditEvents, verifyAuditChain } from './audit-log.service.ts';
+import { listAuditEvents, verifyAuditChain } from './audit-queries.ts';
 
 const tags = ['audit'];
 

@@ -1,14 +1,14 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Session, User } from '@strictops/db';
-import type { RequestOrigin } from '../audit/audit.service.ts';
+import type { RequestOrigin } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import {
   assertSameEmail,
   assertUsable,
   findInvitationByToken,
   joinByInvitation,
-} from '../invitations/invitation-token.ts';
+} from '../invitations/accept-invitation.ts';
 import {
   createOrganization,
   listOrganizationsOf,

@@ -74,5 +74,3 @@ class MikroOrmSessionAdapter implements Adapter {
 export function sessionStore(em: EntityManager) {
   return new Lucia(new MikroOrmSessionAdapter(em), { sessionExpiresIn: SESSION_LIFETIME });
 }
-
-export type SessionStore = ReturnType<typeof sessionStore>;

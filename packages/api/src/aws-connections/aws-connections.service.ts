@@ -3,7 +3,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AwsConnection, Project } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import type { AwsSettings } from '../dependencies.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, type DeploymentStatus, Organization } from '@strictops/db';
 import { deploymentFailedHeadline } from '../alert-channels/alert-messages.ts';
 import { notifyChannels } from '../alert-channels/outbox.ts';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import type { Authorize } from '../policy.ts';

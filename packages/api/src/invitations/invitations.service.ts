@@ -7,7 +7,7 @@ import {
   Organization,
   type Role,
 } from '@strictops/db';
-import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate } from '../shared/database-errors.ts';
@@ -22,7 +22,7 @@ import {
   hashInvitationToken,
   joinByInvitation,
   newInvitationToken,
-} from './invitation-token.ts';
+} from './accept-invitation.ts';
 import type { Mailer } from './mailer.ts';
 
 export const toInvitationView = (invitation: Invitation) => ({
@@ -37,7 +37,7 @@ export const toInvitationView = (invitation: Invitation) => ({
   revokedAt: invitation.revokedAt ?? null,
 });
 
-const notFound = () => new AppError('INVITATION_NOT_FOUND', 'Invitation not found', { field: 'id' });
+const invitationNotFound = () => new AppError('INVITATION_NOT_FOUND', 'Invitation not found', { field: 'id' });
 const pendingExists = (email: string, cause?: unknown) =>
   new AppError('INVITATION_PENDING', `${email} already has a pending invitation: resend or revoke it`, {
     field: 'email',
@@ -193,7 +193,7 @@ export async function listInvitations(
 
 async function loadInvitation(em: EntityManager, id: string) {
   const invitation = await em.findOne(Invitation, { id }, { populate: ['invitedBy', 'organization'] });
-  if (!invitation) throw notFound();
+  if (!invitation) throw invitationNotFound();
   return invitation;
 }
 

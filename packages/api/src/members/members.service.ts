@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Membership, type Role } from '@strictops/db';
-import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import { flushOrRefuse, isDatabaseRefusal } from '../shared/database-errors.ts';
 import { keysetPage } from '../shared/pagination.ts';

@@ -33,6 +33,7 @@ export const organizationsRouter = router({
    */
   create: authedProcedure
     .meta({
+      auditLog: 'created-organization',
       errors: ['SLUG_TAKEN'],
       openapi: {
         method: 'POST',
@@ -109,6 +110,7 @@ export const organizationsRouter = router({
    */
   switch: authedProcedure
     .meta({
+      auditLog: 'none',
       errors: ['ORGANIZATION_NOT_FOUND'],
       openapi: {
         method: 'POST',

@@ -10,7 +10,7 @@ import {
   TENANT_FILTER,
   type User,
 } from '@strictops/db';
-import { type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import { flushOrDuplicate, isUniqueViolation } from '../shared/database-errors.ts';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, Environment, type Project } from '@strictops/db';
-import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
 import type { Authorize } from '../policy.ts';

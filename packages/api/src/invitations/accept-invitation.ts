@@ -10,7 +10,7 @@ import {
   type Role,
   Session,
 } from '@strictops/db';
-import { type Actor, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type Actor, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import { toOrganizationView } from '../organizations/organizations.service.ts';
 import { flushOrDuplicate } from '../shared/database-errors.ts';
