@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { isServiceName, SERVICE_NAMES, type ServiceName } from '@strictops/api';
+import { isServiceName, SERVICE_NAMES, type ServiceName, sha256Hex } from '@strictops/api';
 
 export type ServiceCredential = { name: ServiceName; secretSha256: string };
 
@@ -35,7 +34,7 @@ export function parseServiceTokens(text: string): { credentials: ServiceCredenti
       problems.push(`${which}: the secret must be at least ${MIN_SECRET_LENGTH} characters, without spaces`);
       continue;
     }
-    const secretSha256 = createHash('sha256').update(secret).digest('hex');
+    const secretSha256 = sha256Hex(secret);
     if (seen.has(secretSha256)) {
       problems.push(`${which}: this secret is given twice; each credential must be its own`);
       continue;

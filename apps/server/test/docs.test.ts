@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from '@strictops/api';
+import { ERROR_CODES_PAGE, renderErrorCodesPage } from '@strictops/api/docs/error-codes-page';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIGURATION_VARIABLES } from '../src/config.ts';
 import { createTestApp } from './test-app.ts';
@@ -22,6 +24,7 @@ function markdownUnder(dir: string): string[] {
 const everything = markdownUnder(DOCS).join('\n');
 const operations = readFileSync(join(DOCS, 'operations.md'), 'utf8');
 const api = markdownUnder(join(DOCS, 'api')).join('\n');
+const errorCodes = readFileSync(ERROR_CODES_PAGE, 'utf8');
 
 /** A route is documented where its path appears in backticks, alone or after its method. */
 const documentedPath = (path: string, text: string) =>
@@ -38,6 +41,15 @@ describe('the documentation', () => {
   it('documents every configuration variable in docs/operations.md', () => {
     const missing = CONFIGURATION_VARIABLES.filter((name) => !operations.includes(`\`${name}\``));
     expect(missing).toEqual([]);
+  });
+
+  it('documents every error code of the error table in docs/error-codes.md', () => {
+    const missing = ERROR_CODES.filter((code) => !errorCodes.includes(`| \`${code}\` |`));
+    expect(missing).toEqual([]);
+  });
+
+  it('keeps docs/error-codes.md as its generator writes it (run `npm run docs:error-codes`)', () => {
+    expect(errorCodes).toBe(renderErrorCodesPage());
   });
 
   it('documents every REST route in docs/api/', async () => {

@@ -334,76 +334,83 @@ describe('cross-tenant suite', () => {
   });
 });
 
-/**
- * Mutations that change the caller's own account (their sessions, which organization is active)
- * rather than an organization's data: there is no organization whose log they belong in.
- */
-const ACCOUNT_LEVEL_MUTATIONS = new Set([
-  'auth.signIn',
-  'auth.signOut',
-  'auth.signOutEverywhere',
-  'auth.revokeSession',
-  'organizations.switch',
-]);
+type EventWhere = { targetId?: string; action?: string; occurredAt?: { $gte: Date } };
 
-/** Mutations whose sample needs more than the fixture: what to call them with, and whose log to read. */
-const AUDIT_SETUPS: Record<string, (admin: { email: string }) => Promise<{ input: unknown; organizationId: string }>> =
-  {
-    // Accepting an invitation is recorded in the organization that sent it.
-    'invitations.accept': async (admin) => {
+/** How to call a mutation whose event goes elsewhere (its `meta.auditLog`), and where to find the event. */
+type AuditElsewhere = {
+  /** The input, and whatever it needs prepared, when the fixture's sample will not do. */
+  prepare?: (admin: { email: string }) => Promise<unknown>;
+  /** The organization whose log the meta names, read from the call's result. */
+  organizationOf: (result: unknown) => Promise<string>;
+  /** The one event to find there, where that log may be written by others at the same time. */
+  event?: (result: unknown) => EventWhere;
+};
+
+const AUDIT_ELSEWHERE: Record<string, AuditElsewhere> = {
+  'auth.signUp': {
+    organizationOf: async (result) => {
+      const { user } = result as { user: { id: string } };
+      const memberships = await api.asUser(user.id, (em) =>
+        em.execute('select organization_id from "membership" where user_id = ?', [user.id]),
+      );
+      return (memberships[0] as { organization_id: string }).organization_id;
+    },
+  },
+  'organizations.create': { organizationOf: async (result) => (result as { id: string }).id },
+  // Accepting an invitation is recorded in the organization that sent it.
+  'invitations.accept': {
+    prepare: async (admin) => {
       const host = await api.signUp('inviting-host');
       await api.call({ token: host.token }).invitations.create({ email: admin.email, role: 'customer' });
-      return { input: { token: await api.tokenSentTo(admin.email) }, organizationId: host.organization.id };
+      return { token: await api.tokenSentTo(admin.email) };
     },
-  };
-
-/** Mutations whose event lands in the organization they create: how to find it from the result. */
-const CREATED_ORGANIZATION: Record<string, (result: unknown, api: TestApi) => Promise<string>> = {
-  'auth.signUp': async (result, api) => {
-    const { user } = result as { user: { id: string } };
-    const memberships = await api.asUser(user.id, (em) =>
-      em.execute('select organization_id from "membership" where user_id = ?', [user.id]),
-    );
-    return (memberships[0] as { organization_id: string }).organization_id;
+    organizationOf: async (result) => (result as { id: string }).id,
   },
-  'organizations.create': async (result) => (result as { id: string }).id,
+  // A claim takes the oldest queued deployment of any organization, maybe another test file's.
+  'internal.deployments.claim': {
+    organizationOf: async (result) => (result as { organizationId: string }).organizationId,
+    event: (result) => ({
+      targetId: (result as { deployment: { id: string } }).deployment.id,
+      action: 'deployment.started',
+    }),
+  },
 };
 
 describe('every mutation writes an audit event', () => {
-  const mutations = procedures.filter((p) => p.type === 'mutation' && !ACCOUNT_LEVEL_MUTATIONS.has(p.path));
+  const mutations = procedures.filter((p) => p.type === 'mutation' && p.meta.auditLog !== 'none');
 
-  it.each(mutations.map((p) => p.path))('%s', async (path) => {
-    const admin = await api.signUp('audited-admin');
-    const { fixture: own } = await buildFixture(admin);
-    const count = (organizationId: string) =>
-      api.inOrganization(organizationId, (em) => em.count(AuditEvent, { outcome: 'success' }));
-    const setup = await AUDIT_SETUPS[path]?.(admin);
-    const before = await count(setup?.organizationId ?? own.organizationId);
-    const input = setup ? setup.input : SAMPLE_INPUTS[path]?.(own);
-    const internal = path.startsWith('internal.');
-    const result = await invoke(
-      api,
-      path,
-      internal
-        ? { token: serviceTokenFor(path) }
-        : { token: admin.token, organization: setup ? null : own.organizationId },
-      input,
-    );
-    const created = CREATED_ORGANIZATION[path];
-    if (path === 'internal.deployments.claim') {
-      // A claim takes the oldest queued deployment of any organization: its event is in that one's log.
-      const { organizationId, deployment } = result as { organizationId: string; deployment: { id: string } };
-      const events = await api.inOrganization(organizationId, (em) =>
-        em.count(AuditEvent, { targetId: deployment.id, action: 'deployment.started' }),
-      );
-      expect(events).toBe(1);
-    } else if (setup) {
-      expect(await count(setup.organizationId)).toBeGreaterThan(before);
-    } else if (created) {
-      const organizationId = await created(result, api);
-      expect(await count(organizationId)).toBeGreaterThan(0);
-    } else {
-      expect(await count(own.organizationId)).toBeGreaterThan(before);
-    }
+  it('knows where to find the event of every mutation whose meta says it goes elsewhere', () => {
+    const elsewhere = mutations.filter((p) => p.meta.auditLog).map((p) => p.path);
+    expect(Object.keys(AUDIT_ELSEWHERE).sort()).toEqual(elsewhere.sort());
   });
+
+  it.each(mutations.map((p) => [p.path, p.meta.auditLog ?? 'organization'] as const))(
+    '%s (in the %s log)',
+    async (path) => {
+      const admin = await api.signUp('audited-admin');
+      const { fixture: own } = await buildFixture(admin);
+      const events = (organizationId: string, where: EventWhere = {}) =>
+        api.inOrganization(organizationId, (em) => em.count(AuditEvent, { outcome: 'success', ...where }));
+      const elsewhere = AUDIT_ELSEWHERE[path];
+      const input = elsewhere?.prepare ? await elsewhere.prepare(admin) : SAMPLE_INPUTS[path]?.(own);
+      const before = await events(own.organizationId);
+      const startedAt = new Date();
+      const result = await invoke(
+        api,
+        path,
+        path.startsWith('internal.')
+          ? { token: serviceTokenFor(path) }
+          : { token: admin.token, organization: elsewhere?.prepare ? null : own.organizationId },
+        input,
+      );
+      if (!elsewhere) {
+        expect(await events(own.organizationId)).toBeGreaterThan(before);
+        return;
+      }
+      const organizationId = await elsewhere.organizationOf(result);
+      const since = { occurredAt: { $gte: startedAt }, ...elsewhere.event?.(result) };
+      if (elsewhere.event) expect(await events(organizationId, since)).toBe(1);
+      else expect(await events(organizationId, since)).toBeGreaterThan(0);
+    },
+  );
 });

@@ -10,7 +10,7 @@ import {
 import { AlertDto, AlertPageDto } from './alerts/alerts.schemas.ts';
 import { ApiTokenDto, ApiTokenListDto, CreatedApiTokenDto } from './api-tokens/api-tokens.schemas.ts';
 import { AuditEventDto, AuditEventListDto, AuditVerificationDto } from './audit/audit.schemas.ts';
-import { MeDto, Ok, SessionDto, SessionListDto, SessionTokenDto, SignedInDto, UserDto } from './auth/auth.schemas.ts';
+import { MeDto, SessionDto, SessionListDto, SessionTokenDto, SignedInDto, UserDto } from './auth/auth.schemas.ts';
 import {
   AwsConnectionDto,
   AwsConnectionListDto,
@@ -46,6 +46,7 @@ import {
   ProjectListDto,
   ValidateConfigDto,
 } from './projects/projects.schemas.ts';
+import { Ok } from './shared/schemas.ts';
 import { PlannedStackDto, StackPlanDto, UpdatedStacksDto } from './stacks/stacks.schemas.ts';
 
 /**

@@ -1,10 +1,8 @@
 // The error table is the one map from a domain error to HTTP: these tests hold every transport to it.
-import { readFile } from 'node:fs/promises';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODE_HTTP_STATUS } from 'trpc-to-openapi';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES_PAGE, renderErrorCodesPage } from './docs/error-codes-page.ts';
 import { AppError, ERROR_CODES, httpStatusOf, TRPC_CODE_BY_STATUS, trpcCodeOf } from './errors.ts';
 import { formatError, toTRPCError } from './trpc/error-format.ts';
 
@@ -42,16 +40,5 @@ describe('the error table', () => {
     // @ts-expect-error: EMAIL_TAKEN carries no details
     new AppError('EMAIL_TAKEN', 'taken', { field: 'email', details: { email: 'x' } });
     expect(new AppError('EMAIL_TAKEN', 'taken', { field: 'email' }).httpStatus).toBe(409);
-  });
-});
-
-describe('docs/error-codes.md', () => {
-  it('is the page the table renders (run `npm run docs:error-codes` after changing the table)', async () => {
-    expect(await readFile(ERROR_CODES_PAGE, 'utf8')).toBe(renderErrorCodesPage());
-  });
-
-  it('lists every code', () => {
-    const page = renderErrorCodesPage();
-    for (const code of ERROR_CODES) expect(page).toContain(`| \`${code}\` |`);
   });
 });

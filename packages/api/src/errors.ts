@@ -101,7 +101,7 @@ const ERRORS = {
     description:
       'A change authenticated by the session cookie came without an `Origin` of this site. Browsers send it; scripts should use a bearer token.',
   },
-  NOT_FOUND: { status: 404, description: 'Nothing answers at this path, or the object does not exist.' },
+  NOT_FOUND: { status: 404, description: 'Nothing answers at this path: no such route or procedure.' },
   ORGANIZATION_NOT_FOUND: {
     status: 404,
     description: 'The organization does not exist or you are not a member (the two are indistinguishable on purpose).',
@@ -119,6 +119,10 @@ const ERRORS = {
   },
   MEMBER_NOT_FOUND: { status: 404, description: 'No such membership in the organization.' },
   INVITATION_NOT_FOUND: { status: 404, description: 'No invitation has this id or token.' },
+  API_TOKEN_NOT_FOUND: {
+    status: 404,
+    description: 'No such API token in the organization, or (for a member who may manage only their own) not yours.',
+  },
   METHOD_NOT_ALLOWED: {
     status: 405,
     description: 'The procedure exists but not with this HTTP method (a mutation called with GET).',
@@ -328,5 +332,3 @@ export class AppError<C extends ErrorCode = ErrorCode> extends Error {
     return trpcCodeOf(this.code);
   }
 }
-
-export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);

@@ -2,7 +2,6 @@ export { type AlertDispatcher, createAlertDispatcher } from './alert-channels/di
 export { createSecretBox, newSecretsKey, type SecretBox } from './alert-channels/secret-box.ts';
 export { type PurgeReport, purgeExpiredAuditEvents } from './audit/audit-retention.service.ts';
 export { SESSION_COOKIE, SESSION_LIFETIME } from './auth/session-store.ts';
-export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } from './database-errors.ts';
 export type { ApiDependencies, AwsSettings, ServiceCredential } from './dependencies.ts';
 export { DOMAIN_SCHEMAS } from './domain-schemas.ts';
 export { ENTITLEMENTS, type Entitlements, entitlementsOf } from './entitlements/entitlements.ts';
@@ -39,6 +38,8 @@ export {
 export { type CallerKind, callerKindOf, procedureErrors } from './procedure-errors.ts';
 export { AUTH_PER_MINUTE, PER_MINUTE, RATE_CLASSES, type RateClass, RateLimits } from './rate-limits/rate-limits.ts';
 export { type AppRouter, appRouter } from './root.ts';
+export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } from './shared/database-errors.ts';
+export { sha256Hex } from './shared/hashing.ts';
 export { type Context, createContext, type RequestInfo, type ResponseControl } from './trpc/context.ts';
 export { type ApiErrorData, type ApiErrorShape, type ValidationIssue, validationIssues } from './trpc/error-format.ts';
 export { createCallerFactory } from './trpc/init.ts';

@@ -29,7 +29,7 @@ const SPEC: Record<Permission, { strictops_admin: boolean; customer: boolean }> 
   'alertChannels.manage': { strictops_admin: true, customer: false },
   'alerts.read': { strictops_admin: true, customer: true },
   'alerts.acknowledge': { strictops_admin: true, customer: true },
-  'apiTokens.create': { strictops_admin: true, customer: true },
+  'apiTokens.manage': { strictops_admin: true, customer: true },
   'audit.read': { strictops_admin: true, customer: false },
   'audit.export': { strictops_admin: true, customer: false },
 };
@@ -50,7 +50,7 @@ const SCOPE: Record<Permission, TokenScope> = {
   'alertChannels.manage': 'admin',
   'alerts.read': 'read',
   'alerts.acknowledge': 'write',
-  'apiTokens.create': 'admin',
+  'apiTokens.manage': 'admin',
   'audit.read': 'admin',
   'audit.export': 'admin',
 };
@@ -143,7 +143,7 @@ const ATTRIBUTES: { name: string; permission: Permission; facts: Facts; cell: Ce
   },
   {
     name: 'see or revoke another member’s API token',
-    permission: 'apiTokens.create',
+    permission: 'apiTokens.manage',
     facts: { othersToken: true },
     cell: { session: { strictops_admin: true, customer: false }, adminToken: { admin: true } },
   },
@@ -185,7 +185,7 @@ describe('granting token scopes', () => {
   for (const role of ROLES) {
     for (const scope of SCOPES) {
       it(`${role} ${GRANTABLE[role][scope] ? 'may' : 'may not'} grant "${scope}"`, () => {
-        const refusal = decide(session(role), 'apiTokens.create', { grantedScopes: ['read', scope] });
+        const refusal = decide(session(role), 'apiTokens.manage', { grantedScopes: ['read', scope] });
         expect(refusal === null).toBe(GRANTABLE[role][scope]);
         if (refusal) expect(refusal).toMatchObject({ code: 'PERMISSION_DENIED', field: 'scopes' });
       });
@@ -193,11 +193,11 @@ describe('granting token scopes', () => {
   }
 
   it('a token grants no more than it carries itself', () => {
-    expect(allowed(token('strictops_admin', ['admin', 'read']), 'apiTokens.create', { grantedScopes: ['read'] })).toBe(
+    expect(allowed(token('strictops_admin', ['admin', 'read']), 'apiTokens.manage', { grantedScopes: ['read'] })).toBe(
       true,
     );
     expect(
-      allowed(token('strictops_admin', ['admin', 'read']), 'apiTokens.create', { grantedScopes: ['deploy'] }),
+      allowed(token('strictops_admin', ['admin', 'read']), 'apiTokens.manage', { grantedScopes: ['deploy'] }),
     ).toBe(false);
   });
 });

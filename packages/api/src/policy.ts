@@ -24,7 +24,7 @@ export const POLICY = {
   'alertChannels.manage': ['strictops_admin'],
   'alerts.read': ['strictops_admin', 'customer'],
   'alerts.acknowledge': ['strictops_admin', 'customer'],
-  'apiTokens.create': ['strictops_admin', 'customer'],
+  'apiTokens.manage': ['strictops_admin', 'customer'],
   'audit.read': ['strictops_admin'],
   'audit.export': ['strictops_admin'],
 } as const satisfies Record<string, readonly Role[]>;
@@ -51,7 +51,7 @@ export const PERMISSION_SCOPE = {
   'alertChannels.manage': 'admin',
   'alerts.read': 'read',
   'alerts.acknowledge': 'write',
-  'apiTokens.create': 'admin',
+  'apiTokens.manage': 'admin',
   'audit.read': 'admin',
   'audit.export': 'admin',
 } as const satisfies Record<Permission, TokenScope>;
@@ -131,7 +131,7 @@ export const ATTRIBUTE_RULES = [
       'The change moves a protected environment’s CloudFormation stacks: changing its stack strategy or region needs strictops_admin',
   },
   {
-    permission: 'apiTokens.create',
+    permission: 'apiTokens.manage',
     when: 'othersToken',
     roles: ['strictops_admin'],
     scope: 'admin',

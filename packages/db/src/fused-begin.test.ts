@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uuidv7 } from './ids.ts';
 import { type Orm, openDatabase } from './orm.ts';
-import { USER_SETTING } from './tenant-filter.ts';
+import { USER_SETTING } from './tenancy.ts';
 
 let orm: Orm;
 beforeAll(async () => {

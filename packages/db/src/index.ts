@@ -5,5 +5,5 @@ export { uuidv7 } from './ids.ts';
 export * from './maintenance.ts';
 export * from './orm.ts';
 export { resolveDataDir } from './paths.ts';
-export * from './tenant-filter.ts';
+export * from './tenancy.ts';
 export { DatabaseUnreachableError, waitForDatabase } from './wait-for-database.ts';

@@ -3,7 +3,7 @@ import { Alert, AlertChannel, AlertDelivery, GithubWebhookDelivery, Organization
 import { uuidv7 } from './ids.ts';
 import { purgeDeliveryRecords } from './maintenance.ts';
 import { type Orm, openDatabase } from './orm.ts';
-import { enterOrganization } from './tenant-filter.ts';
+import { enterOrganization } from './tenancy.ts';
 
 let orm: Orm;
 const run = uuidv7().slice(-12);

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { entities } from './entities/index.ts';
 import { FusedBeginClient } from './fused-begin.ts';
 import { migrationsList } from './migrations/index.ts';
-import { APP_ROLE } from './tenant-filter.ts';
+import { APP_ROLE } from './tenancy.ts';
 
 export type DatabaseOptions = {
   /** A PostgreSQL connection string. */

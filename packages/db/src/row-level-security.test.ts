@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Membership, Organization, User } from './entities/index.ts';
 import { uuidv7 } from './ids.ts';
 import { type Orm, openDatabase } from './orm.ts';
-import { APP_ROLE, enterOrganization, ORGANIZATION_SETTING, TENANT_FILTER } from './tenant-filter.ts';
+import { APP_ROLE, enterOrganization, ORGANIZATION_SETTING, TENANT_FILTER } from './tenancy.ts';
 import { tenantTableSecurity } from './testing/catalog.ts';
 
 let orm: Orm;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Membership, Organization, User } from './entities/index.ts';
 import { uuidv7 } from './ids.ts';
 import { type Orm, openDatabase } from './orm.ts';
-import { enterOrganization } from './tenant-filter.ts';
+import { enterOrganization } from './tenancy.ts';
 
 let orm: Orm;
 const run = uuidv7().slice(-12);

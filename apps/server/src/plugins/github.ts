@@ -89,7 +89,6 @@ async function completeInstallFromRedirect(
       installationId: query.installation_id as never,
       state,
       code: query.code as never,
-      setupAction: query.setup_action === 'update' ? 'update' : 'install',
     });
     return finishSetup(reply, config, {
       status: 'connected',

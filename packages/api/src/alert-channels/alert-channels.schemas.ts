@@ -1,7 +1,7 @@
 import { ALERT_CHANNEL_TYPES, ALERT_DELIVERY_STATUSES, ALERT_SEVERITIES } from '@strictops/db';
 import { z } from 'zod';
 import { EnvironmentName } from '../environments/environments.schemas.ts';
-import { PageFields } from '../pagination.ts';
+import { PageFields } from '../shared/pagination.ts';
 
 const AlertRoutingDto = z
   .object({

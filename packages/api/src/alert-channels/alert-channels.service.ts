@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlertChannel, type AlertChannelType, type AlertDelivery, type AlertRouting, uuidv7 } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
-import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import { parseChannelTarget } from './channel-targets.ts';
 import { newSigningSecret } from './notifications.ts';
 import { routingFor, routingView } from './routing.ts';
@@ -167,23 +168,27 @@ export async function listDeliveries(
   { organizationId, id, cursor, limit }: { organizationId: string; id: string; cursor?: string; limit: number },
 ) {
   await loadChannel(em, id);
-  const where = scopedWhere(organizationId, [
-    ['channel_id = ?', id],
-    ['id < ?', cursor],
-  ]);
-  const rows = await em.execute<DeliveryRow[]>(
-    `select id, event, status, attempt_count, attempts, next_attempt_at, created_at, delivered_at
-       from "alert_delivery" where ${where.sql} order by id desc limit ?`,
-    [...where.params, limit + 1],
+  return keysetPage(
+    em,
+    {
+      select: `select id, event, status, attempt_count, attempts, next_attempt_at, created_at, delivered_at
+                 from "alert_delivery"`,
+      organizationId,
+      filters: [['channel_id = ?', id]],
+      key: 'id',
+      order: 'desc',
+      cursor,
+      limit,
+    },
+    (row: DeliveryRow) => ({
+      id: row.id,
+      event: row.event,
+      status: row.status,
+      attemptCount: row.attempt_count,
+      attempts: typeof row.attempts === 'string' ? JSON.parse(row.attempts) : row.attempts,
+      nextAttemptAt: optionalDateOf(row.next_attempt_at),
+      createdAt: dateOf(row.created_at),
+      deliveredAt: optionalDateOf(row.delivered_at),
+    }),
   );
-  return toPage(rows, limit, (row) => ({
-    id: row.id,
-    event: row.event,
-    status: row.status,
-    attemptCount: row.attempt_count,
-    attempts: typeof row.attempts === 'string' ? JSON.parse(row.attempts) : row.attempts,
-    nextAttemptAt: optionalDateOf(row.next_attempt_at),
-    createdAt: dateOf(row.created_at),
-    deliveredAt: optionalDateOf(row.delivered_at),
-  }));
 }

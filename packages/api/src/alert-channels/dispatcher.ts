@@ -14,8 +14,8 @@ export const RETRY_DELAYS_SECONDS = [30, 120, 600, 1800, 3600, 7200] as const;
 export const MAX_ATTEMPTS = RETRY_DELAYS_SECONDS.length + 1;
 /**
  * How long a claimed delivery is left alone: a dispatcher that dies mid-send is retried after it.
- * `claim_alert_deliveries` leases a batch for this long on the database's clock, and each delivery's
- * lease starts again just before it is sent, so one send (5 s over HTTP, under a minute by email)
+ * `claim_alert_deliveries` is passed it and leases a batch for this long on the database's clock, and
+ * each delivery's lease starts again just before it is sent, so one send (5 s over HTTP, under a minute by email)
  * never outlives its lease, however long the batch before it took.
  */
 export const LEASE_SECONDS = 300;
@@ -71,8 +71,8 @@ export function createAlertDispatcher({
     const claimed = await orm.em
       .fork()
       .execute<{ delivery_id: string; organization_id: string; attempt_count: number }[]>(
-        'select delivery_id, organization_id, attempt_count from claim_alert_deliveries(?)',
-        [batchSize],
+        'select delivery_id, organization_id, attempt_count from claim_alert_deliveries(?, ?)',
+        [batchSize, LEASE_SECONDS],
       );
     for (const { delivery_id, organization_id, attempt_count } of claimed) {
       try {

@@ -1,5 +1,5 @@
 import { AlertDelivery, uuidv7 } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import type { Mailer } from '../invitations/mailer.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';

@@ -1,6 +1,6 @@
 import { ACTOR_TYPES, ALERT_SEVERITIES, ALERT_STATUSES } from '@strictops/db';
 import { z } from 'zod';
-import { PageFields, pageDto } from '../pagination.ts';
+import { PageFields, pageDto } from '../shared/pagination.ts';
 
 /** An environment's name as monitoring sends it: any case, stored lower-case like environments are named. */
 const AlertEnvironment = z

@@ -1,9 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Alert, type AlertSeverity, type AlertStatus } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
-import { toPage } from '../pagination.ts';
+import { toPage } from '../shared/pagination.ts';
 
 export const alertView = (a: Alert) => ({
   id: a.id,

@@ -28,7 +28,7 @@ export const apiTokensRouter = router({
   create: orgProcedure
     .meta({
       errors: ['LIMIT_REACHED'],
-      permission: 'apiTokens.create',
+      permission: 'apiTokens.manage',
       openapi: { method: 'POST', path: '/api-tokens', tags, summary: 'Create an API token (its secret is shown once)' },
     })
     .input(CreateApiTokenInput)
@@ -43,7 +43,7 @@ export const apiTokensRouter = router({
    */
   list: orgProcedure
     .meta({
-      permission: 'apiTokens.create',
+      permission: 'apiTokens.manage',
       openapi: { method: 'GET', path: '/api-tokens', tags, summary: 'API tokens: all (admin) or your own' },
     })
     .input(ListApiTokensInput)
@@ -57,8 +57,8 @@ export const apiTokensRouter = router({
    */
   revoke: orgProcedure
     .meta({
-      errors: ['NOT_FOUND'],
-      permission: 'apiTokens.create',
+      errors: ['API_TOKEN_NOT_FOUND'],
+      permission: 'apiTokens.manage',
       openapi: {
         method: 'DELETE',
         path: '/api-tokens/{id}',

@@ -1,7 +1,7 @@
 import { TOKEN_SCOPES } from '@strictops/db';
 import { z } from 'zod';
-import { DateInput } from '../input-bounds.ts';
-import { integerInput, optionalInput } from '../input-fields.ts';
+import { pageDto } from '../shared/pagination.ts';
+import { DateInput, integerInput, optionalInput } from '../shared/schemas.ts';
 
 export const TokenScopeSchema = z.enum(TOKEN_SCOPES);
 const MAX_LIFETIME_DAYS = 366;
@@ -44,5 +44,5 @@ export const ListApiTokensInput = optionalInput(
   }),
 );
 
-export const ApiTokenListDto = z.object({ items: z.array(ApiTokenDto), nextCursor: z.uuid().nullable() });
+export const ApiTokenListDto = pageDto(ApiTokenDto);
 export const RevokeApiTokenInput = z.strictObject({ id: z.uuid() });

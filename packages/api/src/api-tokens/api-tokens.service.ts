@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiToken, type TokenScope, User } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
 import type { Allows, Authorize } from '../policy.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import { displayParts, generateToken, hashToken } from './token-format.ts';
 
 const view = (token: ApiToken) => ({
@@ -25,7 +26,7 @@ export type TokenManager = { userId: string; authorize: Authorize; allows: Allow
 
 /** Whether the manager sees (and may revoke) every token of the organization, or only their own. */
 const ownOnly = (manager: TokenManager) =>
-  manager.allows('apiTokens.create', { othersToken: true }) ? {} : { createdBy: manager.userId };
+  manager.allows('apiTokens.manage', { othersToken: true }) ? {} : { createdBy: manager.userId };
 
 /**
  * Mints a token for the active organization, bound to its creator. The policy caps its scopes by
@@ -43,7 +44,7 @@ export async function createApiToken(
     input: { name: string; scopes: TokenScope[]; expiresAt?: Date };
   },
 ) {
-  creator.authorize('apiTokens.create', { grantedScopes: input.scopes });
+  creator.authorize('apiTokens.manage', { grantedScopes: input.scopes });
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'activeApiTokens' });
   const secret = generateToken();
   const token = em.create(ApiToken, {
@@ -91,33 +92,33 @@ export async function listApiTokens(
   }: { organizationId: string; manager: TokenManager; cursor?: string; limit: number },
 ) {
   const own: { createdBy?: string } = ownOnly(manager);
-  const where = scopedWhere(
-    organizationId,
-    [
-      ['t.created_by_id = ?', own.createdBy],
-      ['t.id < ?', cursor],
-    ],
-    't.organization_id',
+  return keysetPage(
+    em,
+    {
+      select: `select t.id, t.name, t.prefix, t.last_four, t.scopes, t.created_by_id, u.email as created_by_email,
+                      t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+                 from "api_token" t join "user" u on u.id = t.created_by_id`,
+      organizationId,
+      organizationColumn: 't.organization_id',
+      filters: [['t.created_by_id = ?', own.createdBy]],
+      key: 't.id',
+      order: 'desc',
+      cursor,
+      limit,
+    },
+    (row: TokenRow) => ({
+      id: row.id,
+      name: row.name,
+      prefix: row.prefix,
+      lastFour: row.last_four,
+      scopes: row.scopes,
+      createdBy: { id: row.created_by_id, email: row.created_by_email },
+      createdAt: dateOf(row.created_at),
+      expiresAt: optionalDateOf(row.expires_at),
+      lastUsedAt: optionalDateOf(row.last_used_at),
+      revokedAt: optionalDateOf(row.revoked_at),
+    }),
   );
-  const rows = await em.execute<TokenRow[]>(
-    `select t.id, t.name, t.prefix, t.last_four, t.scopes, t.created_by_id, u.email as created_by_email, t.created_at,
-            t.expires_at, t.last_used_at, t.revoked_at
-       from "api_token" t join "user" u on u.id = t.created_by_id
-      where ${where.sql} order by t.id desc limit ?`,
-    [...where.params, limit + 1],
-  );
-  return toPage(rows, limit, (row) => ({
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    lastFour: row.last_four,
-    scopes: row.scopes,
-    createdBy: { id: row.created_by_id, email: row.created_by_email },
-    createdAt: dateOf(row.created_at),
-    expiresAt: optionalDateOf(row.expires_at),
-    lastUsedAt: optionalDateOf(row.last_used_at),
-    revokedAt: optionalDateOf(row.revoked_at),
-  }));
 }
 
 /** Revokes a token; it fails on its very next request. Someone else's token is not found, unless you manage all. */
@@ -126,7 +127,7 @@ export async function revokeApiToken(
   { audit, manager, id }: { audit: AuditScope; manager: TokenManager; id: string },
 ) {
   const token = await em.findOne(ApiToken, { id, ...ownOnly(manager) }, { populate: ['createdBy'] });
-  if (!token) throw new AppError('NOT_FOUND', 'API token not found', { field: 'id' });
+  if (!token) throw new AppError('API_TOKEN_NOT_FOUND', 'API token not found', { field: 'id' });
   if (!token.revokedAt) {
     token.revokedAt = new Date();
     await em.flush();

@@ -86,7 +86,7 @@ describe('apiTokens', () => {
       em.find(AuditEvent, { outcome: 'denied', actorId: customer.user.id }),
     );
     expect(denied.map((e) => [e.targetId, e.changes?.rule?.after])).toEqual([
-      ['apiTokens.create', 'apiTokens.create: grantedScopes'],
+      ['apiTokens.create', 'apiTokens.manage: grantedScopes'],
     ]);
   });
 
@@ -96,7 +96,7 @@ describe('apiTokens', () => {
     const asCustomer = api.call({ token: customer.token, organization: admin.organization.id });
     const { apiToken: own } = await asCustomer.apiTokens.create({ name: 'mine', scopes: ['read'] });
     expect((await asCustomer.apiTokens.list({})).items.map((t) => t.id)).toEqual([own.id]);
-    await expectError(asCustomer.apiTokens.revoke({ id: adminsToken.id }), 'NOT_FOUND');
+    await expectError(asCustomer.apiTokens.revoke({ id: adminsToken.id }), 'API_TOKEN_NOT_FOUND');
     const asAdmin = api.call({ token: admin.token });
     expect((await asAdmin.apiTokens.list({})).items.map((t) => t.id).sort()).toEqual([adminsToken.id, own.id].sort());
     expect((await asAdmin.apiTokens.revoke({ id: own.id })).revokedAt).toBeInstanceOf(Date);
@@ -153,7 +153,7 @@ describe('apiTokens', () => {
     const own = await asCustomer.apiTokens.create({ name: 'mine', scopes: ['read'] });
     expect((await asCustomer.apiTokens.list({})).items.map((t) => t.id)).toEqual([own.apiToken.id]);
     expect((await api.call({ token: admin.token }).apiTokens.list({})).items).toHaveLength(2);
-    await expectError(asCustomer.apiTokens.revoke({ id: adminToken.id }), 'NOT_FOUND');
+    await expectError(asCustomer.apiTokens.revoke({ id: adminToken.id }), 'API_TOKEN_NOT_FOUND');
     await expect(api.call({ token: admin.token }).apiTokens.revoke({ id: own.apiToken.id })).resolves.toMatchObject({
       id: own.apiToken.id,
     });

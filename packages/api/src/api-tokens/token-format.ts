@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { sha256Hex } from '../shared/hashing.ts';
 
 /**
  * API token format: `sops_` + 32 base62 characters of randomness (190 bits) + a 6-character
@@ -39,7 +40,7 @@ export function isWellFormedToken(text: string): boolean {
 
 export const looksLikeApiToken = (text: string) => text.startsWith(TOKEN_PREFIX);
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string) => sha256Hex(token);
 
 /** What may be shown of a token after creation: enough to recognise it, nothing to use. */
 export const displayParts = (token: string) => ({ prefix: token.slice(0, 12), lastFour: token.slice(-4) });

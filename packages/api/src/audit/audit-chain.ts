@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../shared/hashing.ts';
 
 /** The fields an event's hash covers, in a fixed order, so the hash is reproducible from a row. */
 export type ChainedFields = {
@@ -49,5 +49,5 @@ export function eventHash(f: ChainedFields): string {
     f.outcome,
     f.prevHash,
   ];
-  return createHash('sha256').update(canonical(covered)).digest('hex');
+  return sha256Hex(canonical(covered));
 }

@@ -1,4 +1,4 @@
-import { NoInput } from '../input-fields.ts';
+import { NoInput } from '../shared/schemas.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -8,7 +8,7 @@ import {
   ListAuditEventsInput,
 } from './audit.schemas.ts';
 import { exportAuditEvents } from './audit-export.service.ts';
-import { listAuditEvents, verifyAuditChain } from './audit-log.service.ts';
+import { listAuditEvents, verifyAuditChain } from './audit-queries.ts';
 
 const tags = ['audit'];
 

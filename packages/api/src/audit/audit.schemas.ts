@@ -1,7 +1,6 @@
 import { ACTOR_TYPES, AUDIT_OUTCOMES } from '@strictops/db';
 import { z } from 'zod';
-import { DateInput, SequenceCursor } from '../input-bounds.ts';
-import { integerInput, optionalInput } from '../input-fields.ts';
+import { DateInput, integerInput, optionalInput, SequenceCursor } from '../shared/schemas.ts';
 
 export const ListAuditEventsInput = optionalInput(
   z.strictObject({

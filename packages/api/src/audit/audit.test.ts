@@ -1,8 +1,8 @@
 import { AuditEvent, Organization, openDatabase } from '@strictops/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
-import { diff } from './audit.service.ts';
 import { purgeExpiredAuditEvents } from './audit-retention.service.ts';
+import { diff } from './audit-writer.ts';
 
 let api: TestApi;
 beforeAll(async () => {

@@ -1,15 +1,7 @@
-import { NoInput } from '../input-fields.ts';
+import { NoInput, Ok } from '../shared/schemas.ts';
 import { router } from '../trpc/init.ts';
 import { authedProcedure, publicProcedure } from '../trpc/procedures.ts';
-import {
-  MeDto,
-  Ok,
-  RevokeSessionInput,
-  SessionListDto,
-  SignedInDto,
-  SignInInput,
-  SignUpInput,
-} from './auth.schemas.ts';
+import { MeDto, RevokeSessionInput, SessionListDto, SignedInDto, SignInInput, SignUpInput } from './auth.schemas.ts';
 import * as auth from './auth.service.ts';
 
 const tags = ['auth'];
@@ -22,6 +14,8 @@ export const authRouter = router({
    */
   signUp: publicProcedure
     .meta({
+      // With an invitation token, the event goes to the organization joined: that call creates none.
+      auditLog: 'created-organization',
       errors: [
         'EMAIL_TAKEN',
         'INVITATION_NOT_FOUND',
@@ -54,6 +48,7 @@ export const authRouter = router({
    */
   signIn: publicProcedure
     .meta({
+      auditLog: 'none',
       errors: ['INVALID_CREDENTIALS'],
       rateLimit: 'auth',
       openapi: { method: 'POST', path: '/auth/sign-in', protect: false, tags, summary: 'Start a session' },
@@ -70,7 +65,7 @@ export const authRouter = router({
    * Ends the session making the call and clears the session cookie.
    */
   signOut: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/sign-out', tags, summary: 'End this session' } })
+    .meta({ auditLog: 'none', openapi: { method: 'POST', path: '/auth/sign-out', tags, summary: 'End this session' } })
     .input(NoInput)
     .output(Ok)
     .mutation(async ({ ctx }) => {
@@ -84,6 +79,7 @@ export const authRouter = router({
    */
   signOutEverywhere: authedProcedure
     .meta({
+      auditLog: 'none',
       openapi: { method: 'POST', path: '/auth/sign-out-everywhere', tags, summary: 'End every session of this user' },
     })
     .input(NoInput)
@@ -120,6 +116,7 @@ export const authRouter = router({
    */
   revokeSession: authedProcedure
     .meta({
+      auditLog: 'none',
       errors: ['SESSION_NOT_FOUND'],
       openapi: { method: 'DELETE', path: '/auth/sessions/{id}', tags, summary: 'End one of the caller’s sessions' },
     })

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { InvitationToken } from '../invitations/token.schema.ts';
 import { OrganizationWithRoleDto } from '../organizations/organizations.schemas.ts';
+import { Email } from '../shared/schemas.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from './password.ts';
 
-export const Email = z.string().trim().toLowerCase().max(320).pipe(z.email());
 export const Password = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
 
 export const SignUpInput = z.strictObject({
@@ -42,4 +42,3 @@ export const SessionDto = z.object({
 
 export const SessionListDto = z.object({ items: z.array(SessionDto) });
 export const RevokeSessionInput = z.strictObject({ id: z.string().regex(/^[0-9a-f]{64}$/, 'Not a session id') });
-export const Ok = z.object({ ok: z.literal(true) });

@@ -1,20 +1,21 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Session, User } from '@strictops/db';
-import type { RequestOrigin } from '../audit/audit.service.ts';
+import type { RequestOrigin } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import {
   assertSameEmail,
   assertUsable,
   findInvitationByToken,
   joinByInvitation,
-} from '../invitations/invitation-token.ts';
+} from '../invitations/accept-invitation.ts';
 import {
   createOrganization,
   listOrganizationsOf,
   type OrganizationView,
   withSlugRetry,
 } from '../organizations/organizations.service.ts';
+import { isUniqueViolation } from '../shared/database-errors.ts';
 import type { SessionCaller } from './authenticate.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { type SessionAttributes, sessionStore } from './session-store.ts';
@@ -81,7 +82,7 @@ export async function signUp(
     });
   } catch (error) {
     // Two sign-ups for one email at once: the unique index decides, the loser hears why.
-    if (error instanceof UniqueConstraintViolationException && /user_email_lower_unique/.test(error.message)) {
+    if (isUniqueViolation(error, 'user_email_lower_unique')) {
       throw emailTaken();
     }
     throw error;

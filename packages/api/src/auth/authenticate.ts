@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role, Tier, TokenScope } from '@strictops/db';
 import { hashToken, isWellFormedToken, looksLikeApiToken } from '../api-tokens/token-format.ts';
-import { dateOf, optionalDateOf } from '../pagination.ts';
+import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import type { RequestInfo, ResponseControl } from '../trpc/context.ts';
 import { hashSessionToken, renewalDue, SESSION_LIFETIME } from './session-store.ts';
 

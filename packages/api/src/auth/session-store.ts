@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Session, User } from '@strictops/db';
 import { type Adapter, type DatabaseSession, type DatabaseUser, Lucia, TimeSpan } from 'lucia';
+import { sha256Hex } from '../shared/hashing.ts';
 
 /**
  * The session lifecycle (lucia v3) over our own MikroORM adapter. Everything lucia-specific stays in
@@ -13,7 +13,7 @@ import { type Adapter, type DatabaseSession, type DatabaseUser, Lucia, TimeSpan 
 export const SESSION_COOKIE = 'strictops_session';
 export const SESSION_LIFETIME = new TimeSpan(30, 'd');
 
-export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashSessionToken = (token: string) => sha256Hex(token);
 
 /** Sliding expiry, as lucia has it: a session used in the second half of its life is renewed. */
 export const renewalDue = (expiresAt: Date, now = Date.now()) =>
@@ -74,5 +74,3 @@ class MikroOrmSessionAdapter implements Adapter {
 export function sessionStore(em: EntityManager) {
   return new Lucia(new MikroOrmSessionAdapter(em), { sessionExpiresIn: SESSION_LIFETIME });
 }
-
-export type SessionStore = ReturnType<typeof sessionStore>;

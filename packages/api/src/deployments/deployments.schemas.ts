@@ -1,8 +1,7 @@
 import { ACTOR_TYPES, DEPLOYMENT_STATUSES } from '@strictops/db';
 import { z } from 'zod';
-import { DateInput } from '../input-bounds.ts';
-import { optionalInput } from '../input-fields.ts';
-import { PageFields, pageDto } from '../pagination.ts';
+import { PageFields, pageDto } from '../shared/pagination.ts';
+import { DateInput, optionalInput } from '../shared/schemas.ts';
 import { StackPlanDto } from '../stacks/stacks.schemas.ts';
 
 export const DeploymentDto = z.object({

@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, type DeploymentStatus, Organization } from '@strictops/db';
 import { deploymentFailedHeadline } from '../alert-channels/alert-messages.ts';
 import { notifyChannels } from '../alert-channels/outbox.ts';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { findEnvironmentOf } from '../environments/environments.service.ts';
 import { AppError } from '../errors.ts';
-import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
 import type { Authorize } from '../policy.ts';
 import { loadProject } from '../projects/projects.service.ts';
+import { sha256Hex } from '../shared/hashing.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import type { StackPlan } from '../stacks/stack-plan.ts';
 import { planForDeployment } from '../stacks/stacks.service.ts';
 
@@ -39,9 +40,7 @@ export type CreateDeployment = {
 };
 
 const digestOf = (input: CreateDeployment) =>
-  createHash('sha256')
-    .update(JSON.stringify([input.projectId, input.environment, input.ref, input.commitSha ?? null]))
-    .digest('hex');
+  sha256Hex(JSON.stringify([input.projectId, input.environment, input.ref, input.commitSha ?? null]));
 
 /**
  * Queues a deployment. With an idempotency key, a replay of the same request returns the first
@@ -142,21 +141,27 @@ export async function listDeployments(
     limit: number;
   },
 ) {
-  const where = scopedWhere(filter.organizationId, [
-    ['project_id = ?', filter.projectId],
-    ['environment_id = ?', filter.environmentId],
-    ['status = ?', filter.status],
-    ['queued_at >= ?', filter.from],
-    ['queued_at < ?', filter.to],
-    ['id < ?', filter.cursor],
-  ]);
-  const rows = await em.execute<DeploymentRow[]>(
-    `select id, project_id, environment_id, status, ref, commit_sha, triggered_by_type, triggered_by_id,
-            triggered_by_display, status_message, queued_at, started_at, finished_at
-       from "deployment" where ${where.sql} order by id desc limit ?`,
-    [...where.params, filter.limit + 1],
+  return keysetPage<DeploymentRow, ReturnType<typeof rowView>>(
+    em,
+    {
+      select: `select id, project_id, environment_id, status, ref, commit_sha, triggered_by_type, triggered_by_id,
+                      triggered_by_display, status_message, queued_at, started_at, finished_at
+                 from "deployment"`,
+      organizationId: filter.organizationId,
+      filters: [
+        ['project_id = ?', filter.projectId],
+        ['environment_id = ?', filter.environmentId],
+        ['status = ?', filter.status],
+        ['queued_at >= ?', filter.from],
+        ['queued_at < ?', filter.to],
+      ],
+      key: 'id',
+      order: 'desc',
+      cursor: filter.cursor,
+      limit: filter.limit,
+    },
+    rowView,
   );
-  return toPage(rows, filter.limit, rowView);
 }
 
 export async function loadDeployment(em: EntityManager, id: string) {

@@ -1,5 +1,5 @@
 // docs/error-codes.md is written from the error table by this module: run it to write the page
-// (`npm run docs:error-codes`); error-codes-page.test.ts fails while the page is out of step.
+// (`npm run docs:error-codes`); apps/server/test/docs.test.ts fails while the page is out of step.
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { codesWithStatus, descriptionOf, type ErrorStatus, TRPC_CODE_BY_STATUS } from '../errors.ts';

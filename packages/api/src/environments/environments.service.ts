@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, Environment, type Project } from '@strictops/db';
-import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled, lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
 import type { Authorize } from '../policy.ts';
 import { loadProject } from '../projects/projects.service.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
 
 const view = (e: Environment) => ({
   id: e.id,

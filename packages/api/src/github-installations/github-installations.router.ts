@@ -1,5 +1,4 @@
-import { Ok } from '../auth/auth.schemas.ts';
-import { NoInput } from '../input-fields.ts';
+import { NoInput, Ok } from '../shared/schemas.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import {

@@ -1,6 +1,6 @@
 import { GITHUB_INSTALLATION_STATUSES } from '@strictops/db';
 import { z } from 'zod';
-import { integerInput } from '../input-fields.ts';
+import { integerInput } from '../shared/schemas.ts';
 
 export const GithubInstallationDto = z.object({
   id: z.uuid(),
@@ -24,7 +24,13 @@ export const CompleteInstallInput = z.strictObject({
   installationId: integerInput().positive().max(Number.MAX_SAFE_INTEGER),
   state: z.string().min(1).max(1024),
   code: z.string().min(1).max(256).describe('The OAuth code GitHub’s install redirect carries'),
-  setupAction: z.enum(['install', 'update']).optional(),
+  // Never read: the state and the code decide. Accepted because GitHub's redirect carries
+  // `setup_action`, and a web app that receives the redirect itself may pass its query on whole;
+  // the input is strict, so dropping the field would refuse those calls.
+  setupAction: z
+    .enum(['install', 'update'])
+    .optional()
+    .describe('GitHub’s `setup_action`, accepted as the redirect carries it and ignored'),
 });
 
 export const GithubInstallationRef = z.strictObject({ id: z.uuid() });

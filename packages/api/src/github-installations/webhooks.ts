@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { enterOrganization, GithubInstallation, type Orm } from '@strictops/db';
-import { type AuditScope, type Changes, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, type Changes, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import type { GithubAppSettings, GithubInstallationInfo } from './github-app.ts';
 import { applyInstallationInfo, requireGithub } from './github-installations.service.ts';

@@ -17,6 +17,7 @@ export const internalRouter = router({
      * `in_progress`; answers nulls when nothing is queued. Deploy workers only (service credential).
      */
     claim: internalProcedure
+      .meta({ auditLog: 'found-organization' })
       .input(ClaimInput)
       .output(ClaimedDto)
       .mutation(({ ctx, input }) =>

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Deployment, enterOrganization, Organization, type Tier } from '@strictops/db';
-import { type Actor, type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type Actor, type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { refusalAtClaim } from '../deployments/claim-check.ts';
 import { detailView, loadDeployment, transition } from '../deployments/deployments.service.ts';
 import { AppError } from '../errors.ts';

@@ -121,6 +121,7 @@ export const invitationsRouter = router({
    */
   accept: authedProcedure
     .meta({
+      auditLog: 'found-organization',
       errors: [
         'INVITATION_NOT_FOUND',
         'INVITATION_EXPIRED',

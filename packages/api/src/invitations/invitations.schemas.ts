@@ -1,9 +1,8 @@
 import { INVITATION_STATUSES } from '@strictops/db';
 import { z } from 'zod';
-import { Email } from '../auth/auth.schemas.ts';
-import { optionalInput } from '../input-fields.ts';
 import { RoleSchema } from '../organizations/organizations.schemas.ts';
-import { PageFields, pageDto } from '../pagination.ts';
+import { PageFields, pageDto } from '../shared/pagination.ts';
+import { Email, optionalInput } from '../shared/schemas.ts';
 import { InvitationToken } from './token.schema.ts';
 
 export const InvitationStatusSchema = z.enum(INVITATION_STATUSES);

@@ -1,4 +1,3 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   INVITATION_LIFETIME_MS,
@@ -8,10 +7,12 @@ import {
   Organization,
   type Role,
 } from '@strictops/db';
-import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type Actor, type AuditScope, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { dateOf, optionalDateOf, scopedWhere, toPage } from '../pagination.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf, optionalDateOf } from '../shared/sql.ts';
 import type { RunInTransaction } from '../trpc/transaction.ts';
 import {
   assertSameEmail,
@@ -21,7 +22,7 @@ import {
   hashInvitationToken,
   joinByInvitation,
   newInvitationToken,
-} from './invitation-token.ts';
+} from './accept-invitation.ts';
 import type { Mailer } from './mailer.ts';
 
 export const toInvitationView = (invitation: Invitation) => ({
@@ -36,15 +37,15 @@ export const toInvitationView = (invitation: Invitation) => ({
   revokedAt: invitation.revokedAt ?? null,
 });
 
-const notFound = () => new AppError('INVITATION_NOT_FOUND', 'Invitation not found', { field: 'id' });
+const invitationNotFound = () => new AppError('INVITATION_NOT_FOUND', 'Invitation not found', { field: 'id' });
 const pendingExists = (email: string, cause?: unknown) =>
   new AppError('INVITATION_PENDING', `${email} already has a pending invitation: resend or revoke it`, {
     field: 'email',
     cause,
   });
 
-const isPendingCollision = (error: unknown) =>
-  error instanceof UniqueConstraintViolationException && /invitation_pending_email_unique/.test(error.message);
+/** One pending invitation per email and organization. */
+const PENDING_EMAIL_INDEX = 'invitation_pending_email_unique';
 
 type Delivery = { mailer: Mailer; inviterName: string };
 
@@ -116,12 +117,7 @@ export async function createInvitation(
       invitedBy: audit.actor.type === 'user' ? audit.actor.id : null,
       expiresAt,
     });
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (isPendingCollision(error)) throw pendingExists(email, error);
-      throw error;
-    }
+    await flushOrDuplicate(tx, (error) => pendingExists(email, error), { constraint: PENDING_EMAIL_INDEX });
     await recordAuditEvent(tx, audit, {
       action: 'invitation.created',
       target: { type: 'invitation', id: invitation.id, display: email },
@@ -164,40 +160,40 @@ export async function listInvitations(
   }: { organizationId: string; status?: InvitationStatus; cursor?: string; limit: number },
 ) {
   const now = new Date();
-  const where = scopedWhere(
-    organizationId,
-    [
-      [status ? STATUS_SQL[status] : '', status && now],
-      ['i.id > ?', cursor],
-    ],
-    'i.organization_id',
+  return keysetPage(
+    em,
+    {
+      select: `select i.id, i.email, i.role, i.status, i.invited_by_id, u.name as invited_by_name, i.created_at,
+                      i.expires_at, i.accepted_at, i.revoked_at
+                 from "invitation" i left join "user" u on u.id = i.invited_by_id`,
+      organizationId,
+      organizationColumn: 'i.organization_id',
+      filters: [[status ? STATUS_SQL[status] : '', status && now]],
+      key: 'i.id',
+      order: 'asc',
+      cursor,
+      limit,
+    },
+    (row: InvitationRow) => {
+      const expiresAt = dateOf(row.expires_at);
+      return {
+        id: row.id,
+        email: row.email,
+        role: row.role,
+        status: effectiveStatus({ status: row.status, expiresAt }, now),
+        invitedBy: row.invited_by_id ? { id: row.invited_by_id, name: row.invited_by_name ?? '' } : null,
+        createdAt: dateOf(row.created_at),
+        expiresAt,
+        acceptedAt: optionalDateOf(row.accepted_at),
+        revokedAt: optionalDateOf(row.revoked_at),
+      };
+    },
   );
-  const rows = await em.execute<InvitationRow[]>(
-    `select i.id, i.email, i.role, i.status, i.invited_by_id, u.name as invited_by_name, i.created_at, i.expires_at,
-            i.accepted_at, i.revoked_at
-       from "invitation" i left join "user" u on u.id = i.invited_by_id
-      where ${where.sql} order by i.id limit ?`,
-    [...where.params, limit + 1],
-  );
-  return toPage(rows, limit, (row) => {
-    const expiresAt = dateOf(row.expires_at);
-    return {
-      id: row.id,
-      email: row.email,
-      role: row.role,
-      status: effectiveStatus({ status: row.status, expiresAt }, now),
-      invitedBy: row.invited_by_id ? { id: row.invited_by_id, name: row.invited_by_name ?? '' } : null,
-      createdAt: dateOf(row.created_at),
-      expiresAt,
-      acceptedAt: optionalDateOf(row.accepted_at),
-      revokedAt: optionalDateOf(row.revoked_at),
-    };
-  });
 }
 
 async function loadInvitation(em: EntityManager, id: string) {
   const invitation = await em.findOne(Invitation, { id }, { populate: ['invitedBy', 'organization'] });
-  if (!invitation) throw notFound();
+  if (!invitation) throw invitationNotFound();
   return invitation;
 }
 
@@ -244,12 +240,7 @@ export async function resendInvitation(
     invitation.tokenHash = hashInvitationToken(token);
     invitation.status = 'pending';
     invitation.expiresAt = expiresAt;
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (isPendingCollision(error)) throw pendingExists(invitation.email, error);
-      throw error;
-    }
+    await flushOrDuplicate(tx, (error) => pendingExists(invitation.email, error), { constraint: PENDING_EMAIL_INDEX });
     await recordAuditEvent(tx, audit, {
       action: 'invitation.resent',
       target: { type: 'invitation', id: invitation.id, display: invitation.email },

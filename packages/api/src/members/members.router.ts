@@ -1,4 +1,4 @@
-import { NoInput } from '../input-fields.ts';
+import { NoInput } from '../shared/schemas.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';
 import { ListMembersInput, MemberDto, MemberIdInput, MemberListDto, UpdateMemberRoleInput } from './members.schemas.ts';

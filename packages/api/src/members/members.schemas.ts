@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { optionalInput } from '../input-fields.ts';
 import { RoleSchema } from '../organizations/organizations.schemas.ts';
-import { PageFields, pageDto } from '../pagination.ts';
+import { PageFields, pageDto } from '../shared/pagination.ts';
+import { optionalInput } from '../shared/schemas.ts';
 
 export const ListMembersInput = optionalInput(z.strictObject({ ...PageFields }));
 export const MemberIdInput = z.strictObject({ id: z.uuid().describe('The membership id (`MemberDto.id`)') });

@@ -1,9 +1,10 @@
-import { DriverException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Membership, type Role } from '@strictops/db';
-import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
-import { dateOf, scopedWhere, toPage } from '../pagination.ts';
+import { flushOrRefuse, isDatabaseRefusal } from '../shared/database-errors.ts';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf } from '../shared/sql.ts';
 
 export const toMemberView = (membership: Membership) => ({
   id: membership.id,
@@ -14,10 +15,6 @@ export const toMemberView = (membership: Membership) => ({
   joinedAt: membership.createdAt,
 });
 
-/** Raised by the `membership_keep_an_admin` trigger, which holds the last-admin rule. */
-const isLastAdminViolation = (error: unknown) =>
-  error instanceof DriverException && /strictops_last_admin/.test(error.message);
-
 const lastAdmin = (cause: unknown) =>
   new AppError(
     'LAST_ADMIN',
@@ -25,15 +22,12 @@ const lastAdmin = (cause: unknown) =>
     { cause },
   );
 
-/** Flushes a change to memberships; the database refuses one that would leave no admin. */
-async function flushGuarded(em: EntityManager) {
-  try {
-    await em.flush();
-  } catch (error) {
-    if (isLastAdminViolation(error)) throw lastAdmin(error);
-    throw error;
-  }
-}
+/**
+ * Flushes a change to memberships; the database refuses one that would leave no admin (the
+ * `membership_keep_an_admin` trigger, which holds the last-admin rule, raises `strictops_last_admin`).
+ */
+const flushGuarded = (em: EntityManager) =>
+  flushOrRefuse(em, (error) => (isDatabaseRefusal(error, 'strictops_last_admin') ? lastAdmin(error) : undefined));
 
 type MemberRow = { id: string; user_id: string; name: string; email: string; role: Role; created_at: string };
 
@@ -42,21 +36,27 @@ export async function listMembers(
   em: EntityManager,
   { organizationId, cursor, limit }: { organizationId: string; cursor?: string; limit: number },
 ) {
-  const where = scopedWhere(organizationId, [['m.id > ?', cursor]], 'm.organization_id');
-  const rows = await em.execute<MemberRow[]>(
-    `select m.id, m.user_id, u.name, u.email, m.role, m.created_at
-       from "membership" m join "user" u on u.id = m.user_id
-      where ${where.sql} order by m.id limit ?`,
-    [...where.params, limit + 1],
+  return keysetPage(
+    em,
+    {
+      select: `select m.id, m.user_id, u.name, u.email, m.role, m.created_at
+                 from "membership" m join "user" u on u.id = m.user_id`,
+      organizationId,
+      organizationColumn: 'm.organization_id',
+      key: 'm.id',
+      order: 'asc',
+      cursor,
+      limit,
+    },
+    (row: MemberRow) => ({
+      id: row.id,
+      userId: row.user_id,
+      name: row.name,
+      email: row.email,
+      role: row.role,
+      joinedAt: dateOf(row.created_at),
+    }),
   );
-  return toPage(rows, limit, (row) => ({
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    email: row.email,
-    role: row.role,
-    joinedAt: dateOf(row.created_at),
-  }));
 }
 
 async function loadMember(em: EntityManager, id: string) {

@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 
 export type ActiveOrganization = { organization: CallerOrganization; membership: CallerMembership };
 
-const notFound = () => new AppError('ORGANIZATION_NOT_FOUND', 'Organization not found');
+const organizationNotFound = () => new AppError('ORGANIZATION_NOT_FOUND', 'Organization not found');
 
 /**
  * Decides which organization a request acts on (SPEC §7) from what authentication found (see
@@ -25,10 +25,11 @@ export async function activeOrganization(
   const key = requested?.trim().toLowerCase() || null;
   if (caller.type === 'api_token') {
     if (!entry) throw new AppError('UNAUTHENTICATED', 'This token’s creator is no longer a member of its organization');
-    if (key && key !== entry.organization.id && key !== entry.organization.slug.toLowerCase()) throw notFound();
+    if (key && key !== entry.organization.id && key !== entry.organization.slug.toLowerCase())
+      throw organizationNotFound();
     return entry;
   }
-  if (!entry) throw notFound();
+  if (!entry) throw organizationNotFound();
   if (!key && entry.organization.id !== caller.session.activeOrganizationId) {
     await em.execute('update "session" set active_organization_id = ? where id = ?', [
       entry.organization.id,

@@ -1,7 +1,7 @@
 import { AuditEvent, Membership, Organization, type Orm, openDatabase, purgeDeletedOrganizations } from '@strictops/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RESERVED_SLUGS } from '../shared/slugs.ts';
 import { createTestApi, expectError, type TestApi, unique } from '../testing/harness.ts';
-import { RESERVED_SLUGS } from './organizations.schemas.ts';
 
 let api: TestApi;
 let owner: Orm;

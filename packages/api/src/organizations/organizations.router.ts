@@ -1,6 +1,6 @@
 import { User } from '@strictops/db';
 import { usageOf } from '../entitlements/usage.ts';
-import { NoInput } from '../input-fields.ts';
+import { NoInput } from '../shared/schemas.ts';
 import { router } from '../trpc/init.ts';
 import { authedProcedure, orgProcedure } from '../trpc/procedures.ts';
 import {
@@ -33,6 +33,7 @@ export const organizationsRouter = router({
    */
   create: authedProcedure
     .meta({
+      auditLog: 'created-organization',
       errors: ['SLUG_TAKEN'],
       openapi: {
         method: 'POST',
@@ -109,6 +110,7 @@ export const organizationsRouter = router({
    */
   switch: authedProcedure
     .meta({
+      auditLog: 'none',
       errors: ['ORGANIZATION_NOT_FOUND'],
       openapi: {
         method: 'POST',

@@ -1,45 +1,6 @@
 import { ROLES, TIERS } from '@strictops/db';
 import { z } from 'zod';
-
-// Slugs appear in URLs and in the organization header; these would collide with routes or mislead.
-export const RESERVED_SLUGS = new Set([
-  'admin',
-  'api',
-  'app',
-  'auth',
-  'billing',
-  'dashboard',
-  'docs',
-  'help',
-  'internal',
-  'login',
-  'logout',
-  'me',
-  'new',
-  'null',
-  'organizations',
-  'settings',
-  'signin',
-  'signup',
-  'static',
-  'status',
-  'strictops',
-  'support',
-  'system',
-  'trpc',
-  'undefined',
-  'webhooks',
-  'www',
-]);
-
-export const OrganizationSlug = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(3)
-  .max(48)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lower-case letters, digits and single hyphens')
-  .refine((slug) => !RESERVED_SLUGS.has(slug), 'This slug is reserved');
+import { Slug } from '../shared/slugs.ts';
 
 export const OrganizationName = z.string().trim().min(1).max(200);
 
@@ -55,10 +16,10 @@ export const OrganizationDto = z.object({
 
 export const OrganizationWithRoleDto = OrganizationDto.extend({ role: RoleSchema });
 
-export const CreateOrganizationInput = z.strictObject({ name: OrganizationName, slug: OrganizationSlug.optional() });
+export const CreateOrganizationInput = z.strictObject({ name: OrganizationName, slug: Slug.optional() });
 
 export const UpdateOrganizationInput = z
-  .strictObject({ name: OrganizationName.optional(), slug: OrganizationSlug.optional() })
+  .strictObject({ name: OrganizationName.optional(), slug: Slug.optional() })
   .refine((input) => input.name !== undefined || input.slug !== undefined, 'Give a name, a slug or both');
 
 export const SwitchOrganizationInput = z.strictObject({

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   enterOrganization,
@@ -12,10 +10,11 @@ import {
   TENANT_FILTER,
   type User,
 } from '@strictops/db';
-import { type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { lockOrganization } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { RESERVED_SLUGS } from './organizations.schemas.ts';
+import { flushOrDuplicate, isUniqueViolation } from '../shared/database-errors.ts';
+import { slugFor } from '../shared/slugs.ts';
 
 export type OrganizationView = {
   id: string;
@@ -38,23 +37,10 @@ export const toOrganizationView = (
   role,
 });
 
-export function slugFromName(name: string): string {
-  const base = name
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/['’]/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 36)
-    .replace(/-+$/, '');
-  return base.length >= 3 && !RESERVED_SLUGS.has(base) ? base : `org-${base || 'new'}`.replace(/-+$/, '');
-}
+const SLUG_INDEX = 'organization_slug_unique';
 
-export const randomSuffix = () => randomBytes(4).toString('hex').slice(0, 6);
-
-function isSlugCollision(error: unknown) {
-  return error instanceof UniqueConstraintViolationException && /organization_slug_unique/.test(error.message);
-}
+const slugTaken = (slug: string | undefined, cause: unknown) =>
+  new AppError('SLUG_TAKEN', `The slug "${slug}" is taken`, { field: 'slug', cause });
 
 /**
  * Creates an organization with `user` as its first `strictops_admin`, inside the caller's
@@ -64,22 +50,16 @@ export async function createOrganization(
   em: EntityManager,
   { user, name, slug, origin }: { user: User; name: string; slug?: string; origin: RequestOrigin },
 ): Promise<OrganizationView> {
-  let candidate = slug ?? slugFromName(name);
-  if (!slug && (await em.count(OrganizationEntity, { slug: candidate })) > 0) {
-    candidate = `${candidate}-${randomSuffix()}`;
-  }
+  const candidate = await slugFor({
+    chosen: slug,
+    name,
+    taken: async (derived) => (await em.count(OrganizationEntity, { slug: derived })) > 0,
+  });
   const organization = em.create(OrganizationEntity, { name, slug: candidate });
   // The first membership is a row of the new organization: the transaction must be scoped to it.
   await enterOrganization(em, organization.id);
   em.create(Membership, { organization, user, role: 'strictops_admin' });
-  try {
-    await em.flush();
-  } catch (error) {
-    if (isSlugCollision(error)) {
-      throw new AppError('SLUG_TAKEN', `The slug "${candidate}" is taken`, { field: 'slug', cause: error });
-    }
-    throw error;
-  }
+  await flushOrDuplicate(em, (error) => slugTaken(candidate, error), { constraint: SLUG_INDEX });
   await recordAuditEvent(
     em,
     { organizationId: organization.id, actor: { type: 'user', id: user.id, display: user.email }, origin },
@@ -97,7 +77,8 @@ export async function withSlugRetry<T>(em: EntityManager, work: (tx: EntityManag
     try {
       return await em.transactional(work);
     } catch (error) {
-      const collided = error instanceof AppError && error.code === 'SLUG_TAKEN' && isSlugCollision(error.cause);
+      const collided =
+        error instanceof AppError && error.code === 'SLUG_TAKEN' && isUniqueViolation(error.cause, SLUG_INDEX);
       if (!collided || attempt >= 3) throw error;
     }
   }
@@ -122,14 +103,7 @@ export async function updateOrganization(
     const recorded = diff({ name: organization.name, slug: organization.slug }, changes);
     if (changes.name !== undefined) organization.name = changes.name;
     if (changes.slug !== undefined) organization.slug = changes.slug;
-    try {
-      await tx.flush();
-    } catch (error) {
-      if (isSlugCollision(error)) {
-        throw new AppError('SLUG_TAKEN', `The slug "${changes.slug}" is taken`, { field: 'slug', cause: error });
-      }
-      throw error;
-    }
+    await flushOrDuplicate(tx, (error) => slugTaken(changes.slug, error), { constraint: SLUG_INDEX });
     if (recorded) {
       await recordAuditEvent(tx, audit, {
         action: 'organization.updated',

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Environment, type Project, Resource, Service } from '@strictops/db';
-import { type AuditScope, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, recordAuditEvent } from '../audit/audit-writer.ts';
 import { lockOrganization } from '../entitlements/usage.ts';
 import { protectedOnCreate } from '../environments/environments.service.ts';
 import type { Authorize } from '../policy.ts';

@@ -1,5 +1,5 @@
-import { Ok } from '../auth/auth.schemas.ts';
 import { AppError } from '../errors.ts';
+import { Ok } from '../shared/schemas.ts';
 import { stackProcedures } from '../stacks/stacks.router.ts';
 import { router } from '../trpc/init.ts';
 import { orgProcedure } from '../trpc/procedures.ts';

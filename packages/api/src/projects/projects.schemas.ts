@@ -1,22 +1,22 @@
 import { DEPLOYMENT_STATUSES, STACK_STRATEGIES } from '@strictops/db';
 import { z } from 'zod';
 import { EnvironmentDto } from '../environments/environments.schemas.ts';
-import { optionalInput } from '../input-fields.ts';
-import { OrganizationSlug } from '../organizations/organizations.schemas.ts';
-import { PageFields, pageDto } from '../pagination.ts';
+import { PageFields, pageDto } from '../shared/pagination.ts';
+import { optionalInput } from '../shared/schemas.ts';
+import { Slug } from '../shared/slugs.ts';
 import { UpdatedStacksDto } from '../stacks/stacks.schemas.ts';
 import { MAX_CONFIG_BYTES } from './strictops-yml.ts';
 
 export const CreateProjectInput = z.strictObject({
   name: z.string().trim().min(1).max(100),
-  slug: OrganizationSlug.optional().describe('Unique within the organization; derived from the name when omitted'),
+  slug: Slug.optional().describe('Unique within the organization; derived from the name when omitted'),
 });
 export const ProjectRef = z.strictObject({ id: z.uuid() });
 export const UpdateProjectInput = z
   .strictObject({
     id: z.uuid(),
     name: z.string().trim().min(1).max(100).optional(),
-    slug: OrganizationSlug.optional(),
+    slug: Slug.optional(),
     awsConnectionId: z
       .uuid()
       .nullable()

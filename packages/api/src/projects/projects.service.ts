@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Deployment, Environment, Project } from '@strictops/db';
-import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit-writer.ts';
 import { assertLinkable } from '../aws-connections/aws-connections.service.ts';
 import { assertEntitled } from '../entitlements/usage.ts';
 import { AppError } from '../errors.ts';
-import { flushOrDuplicate } from '../flush.ts';
-import { randomSuffix, slugFromName } from '../organizations/organizations.service.ts';
-import { dateOf, scopedWhere, toPage } from '../pagination.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
+import { keyset, toPage } from '../shared/pagination.ts';
+import { slugFor } from '../shared/slugs.ts';
+import { dateOf, scopedWhere } from '../shared/sql.ts';
 
 /** Every new project starts with these; production is protected (deploying there needs an admin). */
 export const DEFAULT_ENVIRONMENTS = [
@@ -95,8 +96,11 @@ export async function createProject(
   { audit, name, slug }: { audit: AuditScope; name: string; slug?: string },
 ) {
   await assertEntitled(em, { organizationId: audit.organizationId, limit: 'projects' });
-  let candidate = slug ?? slugFromName(name);
-  if (!slug && (await em.count(Project, { slug: candidate })) > 0) candidate = `${candidate}-${randomSuffix()}`;
+  const candidate = await slugFor({
+    chosen: slug,
+    name,
+    taken: async (derived) => (await em.count(Project, { slug: derived })) > 0,
+  });
   const project = em.create(Project, { organization: audit.organizationId, name, slug: candidate });
   for (const environment of DEFAULT_ENVIRONMENTS) {
     em.create(Environment, { organization: audit.organizationId, project, ...environment });
@@ -139,9 +143,10 @@ export async function listProjects(
   em: EntityManager,
   { organizationId, cursor, limit }: { organizationId: string; cursor?: string; limit: number },
 ) {
-  const where = scopedWhere(organizationId, [['id > ?', cursor]]);
+  const page = keyset({ key: 'id', order: 'asc', cursor, limit });
+  const where = scopedWhere(organizationId, [page.after]);
   const rows = await em.execute<ProjectPageRow[]>(
-    `with page as (select * from "project" where ${where.sql} order by id limit ?)
+    `with page as (select * from "project" where ${where.sql} ${page.orderAndLimit})
      select page.id, page.name, page.slug, page.aws_connection_id, page.config_revision, page.config_sha256,
             page.stack_strategy, page.stack_region, page.created_at, e.id as environment_id, e.name as environment_name, e.protected,
             e.created_at as environment_created_at, d.id as deployment_id, d.status, d.ref, d.commit_sha, d.queued_at
@@ -152,7 +157,7 @@ export async function listProjects(
           where organization_id = page.organization_id and project_id = page.id and environment_id = e.id
           order by queued_at desc, id desc limit 1) d on true
       order by page.id, e.created_at, e.id`,
-    [...where.params, limit + 1],
+    [...where.params, page.limitParam],
   );
   const projects = new Map<string, ProjectView>();
   for (const row of rows) {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { STACK_STRATEGIES } from '@strictops/db';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { sha256Hex } from '../shared/hashing.ts';
 import { AWS_REGION } from '../stacks/cloudformation.ts';
 
 /**
@@ -237,5 +237,5 @@ export function parseConfig(text: string): ConfigResult {
     ...referenceProblems(read.data, read.positions),
   ];
   if (problems.length || !parsed.success) return { ok: false, problems };
-  return { ok: true, config: parsed.data, sha256: createHash('sha256').update(text).digest('hex') };
+  return { ok: true, config: parsed.data, sha256: sha256Hex(text) };
 }

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AwsConnection, Deployment, Environment, Project, Resource, Service, type StackStrategy } from '@strictops/db';
-import { type AuditScope, diff, recordAuditEvent } from '../audit/audit.service.ts';
+import { type AuditScope, diff, recordAuditEvent } from '../audit/audit-writer.ts';
 import { findEnvironmentOf } from '../environments/environments.service.ts';
 import { AppError } from '../errors.ts';
 import type { Authorize } from '../policy.ts';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { enterOrganization, Membership, type Orm, openDatabase, type Role, USER_SETTING } from '@strictops/db';
 import type {} from '@strictops/db/testing';
@@ -10,6 +9,7 @@ import { createMemoryMailer } from '../invitations/mailer.ts';
 import { SERVICE_NAMES, type ServiceName, serviceMay } from '../policy.ts';
 import { procedureErrors } from '../procedure-errors.ts';
 import { appRouter } from '../root.ts';
+import { sha256Hex } from '../shared/hashing.ts';
 import { createContext, type RequestInfo } from '../trpc/context.ts';
 import { formatError } from '../trpc/error-format.ts';
 import { createCallerFactory } from '../trpc/init.ts';
@@ -39,7 +39,7 @@ const SERVICE_SECRETS = {
 } as const satisfies Record<ServiceName, string>;
 const TEST_SERVICES = Object.entries(SERVICE_SECRETS).map(([name, secret]) => ({
   name,
-  secretSha256: createHash('sha256').update(secret).digest('hex'),
+  secretSha256: sha256Hex(secret),
 }));
 /** The secret of the service the policy lets call `path` (internal procedures). */
 export const serviceTokenFor = (path: string) => {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Actor } from '../audit/audit.service.ts';
+import type { Actor } from '../audit/audit-writer.ts';
 import { type Authenticated, authenticate, type Caller } from '../auth/authenticate.ts';
 import type { ServiceCredential } from '../dependencies.ts';
 import { AppError } from '../errors.ts';

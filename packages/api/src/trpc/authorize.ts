@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Role, Tier } from '@strictops/db';
-import type { Actor, AuditScope, RequestOrigin } from '../audit/audit.service.ts';
+import type { Actor, AuditScope, RequestOrigin } from '../audit/audit-writer.ts';
 import type { Caller } from '../auth/authenticate.ts';
 import { AppError } from '../errors.ts';
 import { type Allows, type Authorize, decide, type Refusal, type Subject, serviceMay } from '../policy.ts';

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { scopedFork } from '@strictops/db';
-import type { AuditScope } from '../audit/audit.service.ts';
-import { type Denial, recordDenial } from '../audit/audit-log.service.ts';
+import { type AuditScope, type Denial, recordDenial } from '../audit/audit-writer.ts';
 
 /**
  * Records a denied attempt in a transaction of its own, scoped to the organization: the request's

@@ -1,6 +1,6 @@
 import type { TRPCError } from '@trpc/server';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } from '../database-errors.ts';
 import { AppError } from '../errors.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } from '../shared/database-errors.ts';
 import type { ResponseControl } from './context.ts';
 import { toTRPCError } from './error-format.ts';
 

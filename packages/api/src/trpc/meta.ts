@@ -27,6 +27,17 @@ export type ProcedureMeta = {
    * code a procedure answers without declaring it.
    */
   errors?: readonly ErrorCode[];
+  /**
+   * Whose audit log a mutation's event goes to, when not the organization it is called in (the
+   * caller's, or the one an internal call names). A test calls every mutation and reads the log
+   * this names.
+   * - `none`: the call changes only the caller's own account (their sessions, the organization
+   *   they are in), so there is no organization's log it belongs in and it records nothing.
+   * - `created-organization`: the log of the organization the call creates.
+   * - `found-organization`: the log of the organization of what the call finds by itself rather
+   *   than being told (an invitation's, from its token; the queued deployment a worker claims).
+   */
+  auditLog?: 'none' | 'created-organization' | 'found-organization';
   openapi?: {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
     path: `/${string}`;

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { markTokenUsed } from '../api-tokens/api-tokens.service.ts';
-import type { AuditScope, RequestOrigin } from '../audit/audit.service.ts';
+import type { AuditScope, RequestOrigin } from '../audit/audit-writer.ts';
 import type { ApiDependencies } from '../dependencies.ts';
 import { entitlementsOf } from '../entitlements/entitlements.ts';
 import { accountBudget } from '../rate-limits/account-budget.ts';

@@ -1,5 +1,5 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
-import { organizationOwned } from '../tenant-filter.ts';
+import { organizationOwned } from '../tenancy.ts';
 import { Organization } from './organization.entity.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { uuidv7 } from '../ids.ts';
-import { organizationOwned } from '../tenant-filter.ts';
+import { organizationOwned } from '../tenancy.ts';
 import { Organization } from './organization.entity.ts';
 
 export const ACTOR_TYPES = ['user', 'api_token', 'service', 'system'] as const;

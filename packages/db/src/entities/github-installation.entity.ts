@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { uuidv7 } from '../ids.ts';
-import { organizationOwned } from '../tenant-filter.ts';
+import { organizationOwned } from '../tenancy.ts';
 import { Organization } from './organization.entity.ts';
 
 export const GITHUB_INSTALLATION_STATUSES = ['active', 'suspended'] as const;

@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { uuidv7 } from '../ids.ts';
-import { organizationOwned } from '../tenant-filter.ts';
+import { organizationOwned } from '../tenancy.ts';
 import { ROLES } from './membership.entity.ts';
 import { Organization } from './organization.entity.ts';
 import { User } from './user.entity.ts';

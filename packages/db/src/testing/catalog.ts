@@ -1,4 +1,4 @@
-import { ORGANIZATION_SETTING } from '../tenant-filter.ts';
+import { ORGANIZATION_SETTING } from '../tenancy.ts';
 
 // Any MikroORM connection or EntityManager: only raw execute is used.
 type Connection = { execute(sql: string): Promise<unknown> };

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomBytes } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   enterOrganization,
@@ -10,12 +10,14 @@ import {
   type Role,
   Session,
 } from '@strictops/db';
-import { type Actor, type RequestOrigin, recordAuditEvent } from '../audit/audit.service.ts';
+import { type Actor, type RequestOrigin, recordAuditEvent } from '../audit/audit-writer.ts';
 import { AppError } from '../errors.ts';
 import { toOrganizationView } from '../organizations/organizations.service.ts';
+import { flushOrDuplicate } from '../shared/database-errors.ts';
+import { sha256Hex } from '../shared/hashing.ts';
 
 export const newInvitationToken = () => randomBytes(32).toString('base64url');
-export const hashInvitationToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashInvitationToken = (token: string) => sha256Hex(token);
 
 /** What the `invitation_by_token_hash` function returns: the one cross-organization read of invitations. */
 export type TokenInvitation = {
@@ -90,6 +92,9 @@ export function assertSameEmail(invitation: TokenInvitation, email: string) {
   }
 }
 
+const alreadyMember = (cause?: unknown) =>
+  new AppError('ALREADY_MEMBER', 'You are already a member of this organization', { cause });
+
 /**
  * Turns an invitation into a membership, inside the caller's transaction, which this scopes to the
  * invitation's organization. The invitation row is locked, so two acceptances of one token cannot
@@ -113,19 +118,12 @@ export async function joinByInvitation(
   );
   assertUsable(invitation);
   if ((await em.count(Membership, { user: userId })) > 0) {
-    throw new AppError('ALREADY_MEMBER', 'You are already a member of this organization');
+    throw alreadyMember();
   }
   const membership = em.create(Membership, { organization: found.organizationId, user: userId, role: invitation.role });
   invitation.status = 'accepted';
   invitation.acceptedAt = new Date();
-  try {
-    await em.flush();
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      throw new AppError('ALREADY_MEMBER', 'You are already a member of this organization', { cause: error });
-    }
-    throw error;
-  }
+  await flushOrDuplicate(em, alreadyMember);
   const audit = { organizationId: found.organizationId, actor, origin };
   await recordAuditEvent(em, audit, {
     action: 'invitation.accepted',

@@ -1,4 +1,17 @@
-import { ConnectionException, DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+import {
+  ConnectionException,
+  DeadlockException,
+  DriverException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/*
+ * What the database's refusals and failures mean to a caller, decided here once: a rule the
+ * database holds (a unique index, a trigger) becomes the feature's domain error, a lock conflict a
+ * retryable conflict, an unreachable database a 503.
+ */
 
 type CodedError = { code?: unknown; message?: unknown; cause?: unknown };
 
@@ -65,3 +78,54 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** A unique index refused the change; with `constraint`, that index and no other. */
+export function isUniqueViolation(error: unknown, constraint?: string): error is UniqueConstraintViolationException {
+  return (
+    error instanceof UniqueConstraintViolationException &&
+    (constraint === undefined || error.message.includes(constraint))
+  );
+}
+
+/** A statement failed on an error its message names (a trigger's, a check constraint's). */
+export const isDatabaseRefusal = (error: unknown, name: string): error is DriverException =>
+  error instanceof DriverException && error.message.includes(name);
+
+/** Runs a flush; an error `refusal` recognizes (it answers undefined otherwise) becomes its error. */
+async function flushRefusing(
+  flush: () => Promise<unknown>,
+  refusal: (error: unknown) => Error | undefined | Promise<Error | undefined>,
+) {
+  try {
+    await flush();
+  } catch (error) {
+    throw (await refusal(error)) ?? error;
+  }
+}
+
+/**
+ * Flushes; a change the database refuses by a rule it holds (a trigger, a check) becomes the
+ * caller's error through `refusal`, which answers undefined for an error it does not recognize.
+ * The transaction is left aborted, as by any failed statement: the caller's error ends it.
+ */
+export const flushOrRefuse = (
+  em: EntityManager,
+  refusal: (error: unknown) => Error | undefined | Promise<Error | undefined>,
+) => flushRefusing(() => em.flush(), refusal);
+
+/**
+ * Flushes in a savepoint. A unique index the change runs into (`constraint`, or any) rolls back
+ * this flush only, so the request's transaction stays usable, and `duplicate` turns the violation
+ * into the caller's error (a taken name, a resource another organization holds). Other failures
+ * pass through. The savepoint's flush carries the entities created and changed in `em`, not
+ * removals: flush those with `flushOrRefuse`.
+ */
+export const flushOrDuplicate = (
+  em: EntityManager,
+  duplicate: (error: UniqueConstraintViolationException) => Error | Promise<Error>,
+  { constraint }: { constraint?: string } = {},
+) =>
+  flushRefusing(
+    () => em.transactional((tx) => tx.flush()),
+    (error) => (isUniqueViolation(error, constraint) ? duplicate(error) : undefined),
+  );

@@ -72,3 +72,28 @@ export async function recordAuditEvent(em: EntityManager, scope: AuditScope, ent
   em.create(AuditEvent, { ...columns, organization: organizationId, hash: eventHash(fields) });
   await em.flush();
 }
+
+// A flood of denials is one event a minute per actor, procedure and rule, not one per attempt.
+const DENIAL_WINDOW_MS = 60_000;
+
+/** A refused attempt: the procedure called, and the policy's rule that refused it. */
+export type Denial = { procedure: string; rule: string };
+
+/** Records a refused attempt, naming the rule that refused it; repeats within a minute are one event. */
+export async function recordDenial(em: EntityManager, scope: AuditScope, { procedure, rule }: Denial) {
+  const recent = await em.count(AuditEvent, {
+    actorId: scope.actor.id,
+    targetType: 'procedure',
+    targetId: procedure,
+    outcome: 'denied',
+    changes: { rule: { after: rule } },
+    occurredAt: { $gt: new Date(Date.now() - DENIAL_WINDOW_MS) },
+  });
+  if (recent > 0) return;
+  await recordAuditEvent(em, scope, {
+    action: 'permission.denied',
+    target: { type: 'procedure', id: procedure, display: procedure },
+    changes: { rule: { after: rule } },
+    outcome: 'denied',
+  });
+}

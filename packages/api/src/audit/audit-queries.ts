@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditCheckpoint, AuditEvent } from '@strictops/db';
-import { dateOf, scopedWhere } from '../pagination.ts';
-import type { AuditScope } from './audit.service.ts';
-import { recordAuditEvent } from './audit.service.ts';
+import { AuditCheckpoint, type AuditEvent } from '@strictops/db';
+import { keysetPage } from '../shared/pagination.ts';
+import { dateOf } from '../shared/sql.ts';
 import { eventHash } from './audit-chain.ts';
 
 export type AuditEventFilter = {
@@ -42,23 +41,28 @@ const view = (e: ListedRow) => ({
  * event as at the first. Plain rows, one query.
  */
 export async function listAuditEvents(em: EntityManager, filter: AuditEventFilter & { organizationId: string }) {
-  const where = scopedWhere(filter.organizationId, [
-    ['actor_id = ?', filter.actorId],
-    ['action = ?', filter.action],
-    ['target_type = ?', filter.targetType],
-    ['target_id = ?', filter.targetId],
-    ['occurred_at >= ?', filter.from],
-    ['occurred_at < ?', filter.to],
-    ['seq < ?', filter.cursor],
-  ]);
-  const events = await em.execute<ListedRow[]>(
-    `select id, seq, occurred_at, actor_type, actor_id, actor_display, action, target_type, target_id, target_display,
-            changes, ip, user_agent, request_id, outcome, hash, prev_hash
-       from "audit_event" where ${where.sql} order by seq desc limit ?`,
-    [...where.params, filter.limit + 1],
+  return keysetPage<ListedRow, ReturnType<typeof view>>(
+    em,
+    {
+      select: `select id, seq, occurred_at, actor_type, actor_id, actor_display, action, target_type, target_id,
+                      target_display, changes, ip, user_agent, request_id, outcome, hash, prev_hash
+                 from "audit_event"`,
+      organizationId: filter.organizationId,
+      filters: [
+        ['actor_id = ?', filter.actorId],
+        ['action = ?', filter.action],
+        ['target_type = ?', filter.targetType],
+        ['target_id = ?', filter.targetId],
+        ['occurred_at >= ?', filter.from],
+        ['occurred_at < ?', filter.to],
+      ],
+      key: 'seq',
+      order: 'desc',
+      cursor: filter.cursor,
+      limit: filter.limit,
+    },
+    view,
   );
-  const page = events.slice(0, filter.limit);
-  return { items: page.map(view), nextCursor: events.length > filter.limit ? String(page.at(-1)?.seq) : null };
 }
 
 type EventRow = {
@@ -132,29 +136,4 @@ export async function verifyAuditChain(em: EntityManager, organizationId: string
     }
     if (rows.length < BATCH) return { ok: true as const, checked, firstBroken: null };
   }
-}
-
-// A flood of denials is one event a minute per actor, procedure and rule, not one per attempt.
-const DENIAL_WINDOW_MS = 60_000;
-
-/** A refused attempt: the procedure called, and the policy's rule that refused it. */
-export type Denial = { procedure: string; rule: string };
-
-/** Records a refused attempt, naming the rule that refused it; repeats within a minute are one event. */
-export async function recordDenial(em: EntityManager, scope: AuditScope, { procedure, rule }: Denial) {
-  const recent = await em.count(AuditEvent, {
-    actorId: scope.actor.id,
-    targetType: 'procedure',
-    targetId: procedure,
-    outcome: 'denied',
-    changes: { rule: { after: rule } },
-    occurredAt: { $gt: new Date(Date.now() - DENIAL_WINDOW_MS) },
-  });
-  if (recent > 0) return;
-  await recordAuditEvent(em, scope, {
-    action: 'permission.denied',
-    target: { type: 'procedure', id: procedure, display: procedure },
-    changes: { rule: { after: rule } },
-    outcome: 'denied',
-  });
 }
