@@ -7,6 +7,7 @@
  * organization, and fails on a sequential scan of a seeded table, a sort over more than a page, or
  * an index scan of the listed table that its organization (or channel) does not bound.
  */
+import { queriesSentBy } from '@strictops/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApi } from './testing/harness.ts';
@@ -24,26 +25,6 @@ const SEEDED = [
   'api_token',
   'alert_delivery',
 ];
-
-type Sent = { text: string; values: unknown[] };
-
-/** Records the queries the driver sends while `work` runs. */
-async function queriesSentBy(work: () => Promise<unknown>): Promise<Sent[]> {
-  const sent: Sent[] = [];
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function recording(this: pg.Client, ...args: unknown[]) {
-    const [first, second] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
-    if (typeof first === 'string') sent.push({ text: first, values: second ?? [] });
-    else if (first && typeof first === 'object') sent.push({ text: first.text, values: first.values ?? [] });
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    await work();
-  } finally {
-    pg.Client.prototype.query = query;
-  }
-  return sent;
-}
 
 type PlanNode = {
   'Node Type': string;

@@ -59,6 +59,24 @@ const QUEUE_OUTPUTS = ['queue-url', 'queue-arn'];
 const exportsOf = (stack: string, resource: string, attributes: string[]) =>
   attributes.map((attribute) => `${stack}:${resource}:${attribute}`);
 const ALL_RESOURCES = ['cache', 'db', 'jobs', 'uploads'];
+/** The data stack of every strategy that splits: all the stateful resources, exported for the others. */
+const DATA_STACK = {
+  suffix: '-data',
+  role: 'data',
+  dependsOn: [],
+  terminationProtection: true,
+  resources: ALL_RESOURCES,
+  services: [],
+  templateResources: 11,
+  outputs: (data: string) => [
+    ...exportsOf(data, 'cache', CACHE_OUTPUTS),
+    ...exportsOf(data, 'db', DATABASE_OUTPUTS),
+    ...exportsOf(data, 'jobs', QUEUE_OUTPUTS),
+    ...exportsOf(data, 'uploads', STORAGE_OUTPUTS),
+  ],
+  imports: [],
+  parameters: [],
+};
 
 describe('the documented plan of each strategy (two services, four resources)', () => {
   // Each row is the plan docs/stack-strategies.md shows for production; `<base>` is
@@ -85,23 +103,7 @@ describe('the documented plan of each strategy (two services, four resources)', 
     {
       strategy: 'split-stateful',
       stacks: [
-        {
-          suffix: '-data',
-          role: 'data',
-          dependsOn: [],
-          terminationProtection: true,
-          resources: ALL_RESOURCES,
-          services: [],
-          templateResources: 11,
-          outputs: (data: string) => [
-            ...exportsOf(data, 'cache', CACHE_OUTPUTS),
-            ...exportsOf(data, 'db', DATABASE_OUTPUTS),
-            ...exportsOf(data, 'jobs', QUEUE_OUTPUTS),
-            ...exportsOf(data, 'uploads', STORAGE_OUTPUTS),
-          ],
-          imports: [],
-          parameters: [],
-        },
+        DATA_STACK,
         {
           suffix: '-app',
           role: 'application',
@@ -119,23 +121,7 @@ describe('the documented plan of each strategy (two services, four resources)', 
     {
       strategy: 'per-service',
       stacks: [
-        {
-          suffix: '-data',
-          role: 'data',
-          dependsOn: [],
-          terminationProtection: true,
-          resources: ALL_RESOURCES,
-          services: [],
-          templateResources: 11,
-          outputs: (data: string) => [
-            ...exportsOf(data, 'cache', CACHE_OUTPUTS),
-            ...exportsOf(data, 'db', DATABASE_OUTPUTS),
-            ...exportsOf(data, 'jobs', QUEUE_OUTPUTS),
-            ...exportsOf(data, 'uploads', STORAGE_OUTPUTS),
-          ],
-          imports: [],
-          parameters: [],
-        },
+        DATA_STACK,
         {
           suffix: '-svc-api',
           role: 'service',

@@ -1,3 +1,4 @@
+export { queriesSentBy, type SentQuery } from './queries-sent.ts';
 export { createTestDatabase, FAIL_MIDWAY_PREFIX, type TestDatabase } from './test-database.ts';
 export { sharedTestOptions } from './vitest-config.ts';
 
