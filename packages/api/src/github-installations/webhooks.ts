@@ -70,7 +70,7 @@ export async function handleGithubWebhook(
 
 /** Checks the signature over the raw bytes, then the headers, then reads the body as a JSON object. */
 async function readDelivery(settings: GithubAppSettings, delivery: GithubDelivery) {
-  if (!(await verifyWebhookSignature(settings.webhookSecret, delivery.rawBody, delivery.signature))) {
+  if (!verifyWebhookSignature(settings.webhookSecret, delivery.rawBody, delivery.signature)) {
     throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'X-Hub-Signature-256 does not match this body');
   }
   const deliveryId = delivery.deliveryId?.trim();
