@@ -17,6 +17,9 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 RUN npm install --global --no-fund --no-audit pnpm@12.4.2
 COPY --from=prune /src/out/json/ ./
+# turbo prune keeps the lockfile's pnpmfile checksum but not the pnpmfile: without it a frozen
+# install refuses the lockfile.
+COPY --from=prune /src/.pnpmfile.mjs ./
 RUN pnpm install --frozen-lockfile --prod --ignore-scripts
 
 FROM ${NODE_IMAGE} AS runtime

@@ -14,9 +14,9 @@ import { constants as osConstants } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// MikroORM 7 needs Node >= 22.17 and the packages run their TypeScript directly, which Node does
-// without a flag from 22.18 on. Older Nodes get the pinned Node 24 LTS below.
-const MIN_NODE = [22, 18];
+// The packages run their TypeScript directly (Node does without a flag from 22.18 on) and are
+// built and tested on Node 24 LTS, which `engines` asks for: older Nodes get the pinned Node 24.
+const MIN_NODE = [24, 0];
 const NODE_VERSION = readFileSync(new URL('../.node-version', import.meta.url), 'utf8').trim();
 const PNPM_VERSION = '12.4.2';
 

@@ -20,7 +20,8 @@ export function procedureResolver(): (request: FastifyRequest) => string {
     if (route === '/trpc/:path') {
       const path = (request.params as { path?: string }).path ?? '';
       if (path.includes(',')) return 'batch';
-      return path in procedures ? path : 'unmatched';
+      // Own names only: `constructor` or `toString` is not a procedure, nor a label value to make.
+      return Object.hasOwn(procedures, path) ? path : 'unmatched';
     }
     if (route === '/*') {
       const path = request.url.split('?')[0] ?? '';

@@ -36,6 +36,8 @@ describe('/metrics', () => {
       ).statusCode,
     ).toBe(200);
     expect((await t.app.inject({ method: 'GET', url: '/trpc/no.such.procedure' })).statusCode).toBe(404);
+    // An object's own property names are not procedures either: no label is made of them.
+    expect((await t.app.inject({ method: 'GET', url: '/trpc/constructor' })).statusCode).toBe(404);
     // 30 sign-ins a minute per client IP: the 31st is refused.
     for (let i = 0; i < 31; i++) {
       await t.app.inject({
@@ -53,10 +55,11 @@ describe('/metrics', () => {
     expect(body).toContain('strictops_http_requests_total{procedure="auth.me",method="GET",status="200"} 2');
     expect(body).toContain('strictops_http_requests_total{procedure="auth.signUp",method="POST",status="200"} 1');
     expect(body).toContain('strictops_http_requests_total{procedure="auth.signIn",method="POST",status="429"} 1');
-    expect(body).toContain('strictops_http_requests_total{procedure="unmatched",method="GET",status="404"} 1');
+    expect(body).toContain('strictops_http_requests_total{procedure="unmatched",method="GET",status="404"} 2');
     expect(body).toMatch(
       /strictops_http_request_duration_seconds_bucket\{le="\+Inf",procedure="auth\.me",method="GET"\} 2/,
     );
+    expect(body).not.toContain('procedure="constructor"');
     expect(body).toMatch(/strictops_db_pool_connections\{state="max"\} 10/);
     expect(body).toMatch(/strictops_db_pool_connections\{state="waiting"\} \d+/);
     expect(body).toContain('strictops_rate_limit_refusals_total{counter="auth-ip"} 1');

@@ -3,6 +3,7 @@ import type { AnyRouter } from '@trpc/server';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
 import { StrictOpsError } from './errors.ts';
 import { type Failure, failureOf } from './failures.ts';
+import { answersStream } from './streams.ts';
 
 /** Told before the SDK waits to try a call again. */
 export type RetryEvent = {
@@ -140,8 +141,10 @@ export function resilienceLink(policy: ResiliencePolicy): TRPCLink<AnyRouter> {
           onAbort();
         } else {
           op.signal?.addEventListener('abort', onAbort, { once: true });
-          // A streamed answer outlives the call's settling: the caller's signal still stops it.
-          op.signal?.addEventListener('abort', () => inFlight.abort(), { once: true });
+          // A streamed answer outlives the call's settling: the caller's signal still stops it. Only
+          // then, so that a signal shared by many calls (every page of `paginate`) keeps no
+          // listener per call.
+          if (answersStream(op.path)) op.signal?.addEventListener('abort', () => inFlight.abort(), { once: true });
           attempt();
         }
         return () => {

@@ -3,6 +3,7 @@ import type { AnyRouter } from '@trpc/server';
 import superjson from 'superjson';
 import { recognisingFetch } from './failures.ts';
 import { type ResiliencePolicy, type RetryEvent, resilienceLink } from './resilience-link.ts';
+import { answersStream } from './streams.ts';
 import { SDK_VERSION, USER_AGENT } from './version.ts';
 
 /** The most calls the API takes in one batch; more are sent in further batches. */
@@ -96,9 +97,7 @@ export function transportLinks(
   return [
     resilienceLink(resiliencePolicy(options)),
     splitLink({
-      // Procedures named `export` answer a stream of chunks (`auditEvents.export`), which only a
-      // streaming link can carry.
-      condition: (op) => op.path.endsWith('.export'),
+      condition: (op) => answersStream(op.path),
       true: httpBatchStreamLink({ url, transformer: superjson, fetch, headers, maxItems: 1 }),
       false: splitLink({
         condition: (op) => sentAlone(op, url),

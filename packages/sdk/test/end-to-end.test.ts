@@ -1,6 +1,7 @@
 // The SDK against the real server: buildApp on a real port, on the real (throwaway) database.
 // Everything below goes through the SDK only, the way a customer's code would.
 import { createHmac } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { createAlertDispatcher, createMemoryMailer, createSecretBox, newSecretsKey } from '@strictops/api';
 import { type RoleRules, stsHandler, TEST_AWS } from '@strictops/api/testing/aws';
@@ -608,6 +609,17 @@ describe('paginate', () => {
     for await (const event of paginate(api.auditEvents.list, { limit: 2, action: 'project.created' }))
       events.push(event);
     expect(events).toHaveLength(5);
+  });
+
+  it('keeps no listener per page on a signal shared by every page', async () => {
+    const admin = await enterpriseWithProjects('signal-pages', 12);
+    const { api } = countingClient(admin.session.token);
+    const controller = new AbortController();
+    let seen = 0;
+    for await (const _ of paginate(api.projects.list, { limit: 1 }, { signal: controller.signal })) seen++;
+    expect(seen).toBe(12);
+    // One listener per page would be 12 closures kept alive (and Node's MaxListenersExceededWarning).
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 

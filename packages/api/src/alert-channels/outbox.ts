@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlertChannel, AlertDelivery, Organization } from '@strictops/db';
 import { entitlementsOf } from '../entitlements/entitlements.ts';
@@ -111,8 +112,16 @@ async function groupIntoSummary(
   }: { organizationId: string; channel: AlertChannel; window: Date; notification: Notification },
 ) {
   const end = new Date(window.getTime() + MINUTE_MS);
+  // Only a summary no dispatcher has claimed yet, locked until this change commits: a claim taken
+  // first (the minute is over on the database's clock) makes this a new summary, and a claim that
+  // comes after waits for this notification to be in the payload it sends.
+  const unsent = await em.findOne(
+    AlertDelivery,
+    { channel: channel.id, event: 'alert.summary', createdAt: { $gte: window }, status: 'pending', attemptCount: 0 },
+    { lockMode: LockMode.PESSIMISTIC_WRITE },
+  );
   const summary =
-    (await em.findOne(AlertDelivery, { channel: channel.id, event: 'alert.summary', createdAt: { $gte: window } })) ??
+    unsent ??
     em.create(AlertDelivery, {
       organization: organizationId,
       channel,

@@ -20,9 +20,16 @@ if (command === 'up') {
   // can start alongside its database; other migrators (replicas starting) are waited for too.
   const url = process.env.DATABASE_OWNER_URL || process.env.DATABASE_URL;
   const log = (message: string) => console.log(message);
+  const waitSeconds = Number(process.env.DATABASE_WAIT_SECONDS ?? 60);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) {
+    console.error(
+      `DATABASE_WAIT_SECONDS must be a whole number of seconds from 0 to 3600, not "${process.env.DATABASE_WAIT_SECONDS}"`,
+    );
+    process.exit(1);
+  }
   try {
     const embedded = url ? undefined : await startEmbeddedPostgres(resolveDataDir());
-    if (url) await waitForDatabase(url, { maxWaitMs: Number(process.env.DATABASE_WAIT_SECONDS ?? 60) * 1000, log });
+    if (url) await waitForDatabase(url, { maxWaitMs: waitSeconds * 1000, log });
     const orm = await openDatabase({ url: url ?? (embedded?.url as string), role: 'owner' });
     const applied = await migrateDatabase(orm, { log });
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');

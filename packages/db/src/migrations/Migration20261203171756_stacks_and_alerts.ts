@@ -31,9 +31,6 @@ export class Migration20261203171756_stacks_and_alerts extends Migration {
     this.addSql(`alter table "alert" enable row level security;`);
     this.addSql(`alter table "alert" force row level security;`);
     this.addSql(`create policy "tenant_isolation" on "alert" using (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid) with check (organization_id = nullif(current_setting('app.organization_id', true), '')::uuid);`);
-    // The delivery purge (run as the owner, which forced row-level security binds too) keeps the
-    // record that a channel was sent an alert while the alert is unresolved: it reads alerts' status.
-    this.addSql(`create policy "maintenance_read" on "alert" for select to current_user using (true);`);
   }
 
   override down(): void | Promise<void> {

@@ -17,6 +17,7 @@ import { Migration20261203171756_stacks_and_alerts as m13 } from './Migration202
 import { Migration20261203173000_list_indexes as m14 } from './Migration20261203173000_list_indexes.ts';
 import { Migration20261203180000_request_caller as m15 } from './Migration20261203180000_request_caller.ts';
 import { Migration20261204090000_alert_lease_parameter as m16 } from './Migration20261204090000_alert_lease_parameter.ts';
+import { Migration20261204100000_alert_maintenance_read as m17 } from './Migration20261204100000_alert_maintenance_read.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203173000_list_indexes', class: m14 },
   { name: 'Migration20261203180000_request_caller', class: m15 },
   { name: 'Migration20261204090000_alert_lease_parameter', class: m16 },
+  { name: 'Migration20261204100000_alert_maintenance_read', class: m17 },
 ];
