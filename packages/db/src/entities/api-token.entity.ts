@@ -7,9 +7,6 @@ import { User } from './user.entity.ts';
 export const TOKEN_SCOPES = ['read', 'write', 'deploy', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
-/** Setting that lets one transaction read the token row whose secret hash it names, and no other. */
-export const API_TOKEN_HASH_SETTING = 'app.api_token_hash';
-
 /**
  * Programmatic access for one organization, acting for its creator within its scopes. Only a
  * SHA-256 of the secret is stored, with a prefix and the last four characters for display.
@@ -36,16 +33,6 @@ export const ApiToken = defineEntity({
   },
   indexes: [{ properties: ['organization', 'id'] }, { properties: ['organization', 'createdBy', 'id'] }],
   ...organizationOwned,
-  policies: [
-    ...organizationOwned.policies,
-    // Authentication finds a token by its hash before the organization is known: a transaction
-    // that sets app.api_token_hash may read that one row, and nothing else.
-    {
-      name: 'token_lookup',
-      command: 'select',
-      using: `secret_hash = current_setting('${API_TOKEN_HASH_SETTING}', true)`,
-    },
-  ],
 });
 
 export type ApiToken = InferEntity<typeof ApiToken>;

@@ -32,7 +32,7 @@ export {
   AlertDelivery,
   type AlertDeliveryStatus,
 } from './alert-delivery.entity.ts';
-export { API_TOKEN_HASH_SETTING, ApiToken, TOKEN_SCOPES, type TokenScope } from './api-token.entity.ts';
+export { ApiToken, TOKEN_SCOPES, type TokenScope } from './api-token.entity.ts';
 export { AuditCheckpoint } from './audit-checkpoint.entity.ts';
 export {
   ACTOR_TYPES,

@@ -18,6 +18,7 @@ import { Migration20261203173000_list_indexes as m14 } from './Migration20261203
 import { Migration20261203180000_request_caller as m15 } from './Migration20261203180000_request_caller.ts';
 import { Migration20261204090000_alert_lease_parameter as m16 } from './Migration20261204090000_alert_lease_parameter.ts';
 import { Migration20261204100000_alert_maintenance_read as m17 } from './Migration20261204100000_alert_maintenance_read.ts';
+import { Migration20261204110000_retire_token_lookup as m18 } from './Migration20261204110000_retire_token_lookup.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128104143_foundation', class: m0 },
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203180000_request_caller', class: m15 },
   { name: 'Migration20261204090000_alert_lease_parameter', class: m16 },
   { name: 'Migration20261204100000_alert_maintenance_read', class: m17 },
+  { name: 'Migration20261204110000_retire_token_lookup', class: m18 },
 ];
