@@ -42,6 +42,7 @@ export { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable, isLockConflict } f
 export { sha256Hex } from './shared/hashing.ts';
 export { type Context, createContext, type RequestInfo, type ResponseControl } from './trpc/context.ts';
 export { type ApiErrorData, type ApiErrorShape, type ValidationIssue, validationIssues } from './trpc/error-format.ts';
+export { domainErrorOf } from './trpc/error-mapping.ts';
 export { createCallerFactory } from './trpc/init.ts';
 export { MAX_INPUT_DEPTH, unstorableInput } from './trpc/input-hygiene.ts';
 export type { ProcedureMeta } from './trpc/meta.ts';

@@ -1,6 +1,5 @@
 import {
-  AppError,
-  DATABASE_RETRY_AFTER_SECONDS,
+  domainErrorOf,
   type ErrorCode,
   httpStatusOf,
   isDatabaseUnavailable,
@@ -67,9 +66,7 @@ export function registerErrorHandler(app: FastifyInstance) {
         field: typeof field === 'string' ? field : undefined,
       });
     }
-    if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
-    noteForLog(request, { err: error });
-    return sendError(reply, { errorCode: 'INTERNAL', message: 'Internal server error' });
+    return sendCallFailure(request, reply, error);
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, {
@@ -79,20 +76,10 @@ export function registerErrorHandler(app: FastifyInstance) {
   );
 }
 
-/** 503 SERVICE_UNAVAILABLE with Retry-After, for a route whose database did not answer. */
-export function sendDatabaseUnavailable(request: FastifyRequest, reply: FastifyReply, error: unknown) {
-  noteForLog(request, { event: 'database unavailable', reason: (error as Error | undefined)?.message });
-  return sendError(reply, {
-    errorCode: 'SERVICE_UNAVAILABLE',
-    message: 'The database is not answering: try again in a few seconds',
-    details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
-  });
-}
-
 /** The stable code and status of a failed call, from a procedure or a service; null if unexpected. */
 export function failureOf(error: unknown): (Failure & { status: number }) | null {
-  const cause = error instanceof TRPCError ? error.cause : error;
-  if (cause instanceof AppError) {
+  const cause = domainErrorOf(error instanceof TRPCError ? error.cause : error);
+  if (cause) {
     return {
       status: httpStatusOf(cause.code),
       errorCode: cause.code,
@@ -121,8 +108,10 @@ export function failureOf(error: unknown): (Failure & { status: number }) | null
 export function sendCallFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
   const failure = failureOf(error);
   logUpstreamFailure(requestLogNotes(request), failure);
+  if (isDatabaseUnavailable(error)) {
+    noteForLog(request, { event: 'database unavailable', reason: (error as Error | undefined)?.message });
+  }
   if (failure) return sendError(reply, failure);
-  if (isDatabaseUnavailable(error)) return sendDatabaseUnavailable(request, reply, error);
   noteForLog(request, { err: error });
   return sendError(reply, { errorCode: 'INTERNAL', message: 'Internal server error' });
 }

@@ -12,13 +12,17 @@ import { toTRPCError } from './error-format.ts';
  * bare 500 by the transport.
  */
 export function callerFacingError(error: TRPCError, response: ResponseControl): TRPCError {
-  const appError = asAppError(error.cause);
+  const appError = domainErrorOf(error.cause);
   if (!appError) return error;
   if (appError.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(appError.retryAfterSeconds));
   return toTRPCError(appError);
 }
 
-function asAppError(cause: unknown): AppError | undefined {
+/**
+ * The domain error a failure stands for: itself, or what a database failure means to the caller
+ * (CONFLICT, SERVICE_UNAVAILABLE). The server's own routes answer through it too.
+ */
+export function domainErrorOf(cause: unknown): AppError | undefined {
   if (cause instanceof AppError) return cause;
   if (isLockConflict(cause)) {
     return new AppError(
