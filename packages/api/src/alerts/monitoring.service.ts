@@ -170,18 +170,18 @@ async function countRepeat(
     now,
   }: { audit: AuditScope; organizationId: string; input: RaiseAlert; details: string | null; now: Date },
 ) {
-  const [repeated] = await em.execute<{ id: string; repeats: number }[]>(
+  const [repeated] = await em.execute<Record<string, unknown>[]>(
     `update alert set repeats = repeats + 1, details = ?, last_raised_at = ?
       where organization_id = ? and dedup_key = ? and status <> 'resolved'
-      returning id, repeats`,
+      returning *`,
     [details, now, organizationId, input.dedupKey],
   );
   if (!repeated) return null;
-  const alert = await em.findOneOrFail(Alert, { id: repeated.id }, { refresh: true });
+  const alert = em.map(Alert, repeated);
   await recordAuditEvent(em, audit, {
     action: 'alert.repeated',
     target: { type: 'alert', id: alert.id, display: alert.title },
-    changes: { repeats: { before: repeated.repeats - 1, after: repeated.repeats } },
+    changes: { repeats: { before: alert.repeats - 1, after: alert.repeats } },
   });
   return alert;
 }
@@ -196,14 +196,14 @@ export async function resolveAlert(
   { actor, origin, organizationId, dedupKey }: Caller & { organizationId: string; dedupKey: string },
 ) {
   const organization = await enterNamedOrganization(em, organizationId);
-  const [resolved] = await em.execute<{ id: string }[]>(
+  const [resolved] = await em.execute<Record<string, unknown>[]>(
     `update alert set status = 'resolved', resolved_at = ?
       where organization_id = ? and dedup_key = ? and status <> 'resolved'
-      returning id`,
+      returning *`,
     [new Date(), organization.id, dedupKey],
   );
   if (!resolved) return { resolved: false, alert: null };
-  const alert = await em.findOneOrFail(Alert, { id: resolved.id }, { refresh: true });
+  const alert = em.map(Alert, resolved);
   await recordAuditEvent(
     em,
     { organizationId: organization.id, actor, origin },
